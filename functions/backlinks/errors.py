@@ -1,0 +1,56 @@
+"""Domain exceptions. The API maps each class to one status code in one place (handlers/api.py)."""
+
+
+class ServiceError(Exception):
+    """Base of the errors the API turns into a 4xx answer with a fixed JSON body."""
+
+    code = "error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidDomainError(ServiceError):
+    """A domain from a request, a vendor item or an upload is not a usable host name."""
+
+    code = "invalid_domain"
+
+    def __init__(self, value: str, reason: str) -> None:
+        super().__init__(f"invalid domain {value!r}: {reason}", value=value, reason=reason)
+        self.value = value
+        self.reason = reason
+
+
+class InvalidParameterError(ServiceError):
+    code = "invalid_parameter"
+
+    def __init__(self, name: str, value: object, reason: str) -> None:
+        super().__init__(f"invalid {name} {value!r}: {reason}", parameter=name, value=value, reason=reason)
+
+
+class NotFoundError(ServiceError):
+    code = "not_found"
+
+
+class ConflictError(ServiceError):
+    code = "conflict"
+
+
+class EmptyExportError(ServiceError):
+    """An export would contain no entries. An empty disavow file uploaded to Google clears the list."""
+
+    code = "empty_export"
+
+
+class ExportLimitError(ServiceError):
+    """An export would break a limit of the target format (Google's disavow limits)."""
+
+    code = "export_limit_exceeded"
+
+
+class ProviderUnavailableError(ServiceError):
+    """DataForSEO refused the account: subscription inactive, credentials or balance."""
+
+    code = "provider_unavailable"
