@@ -12,13 +12,22 @@ class ServiceError(Exception):
         self.details = details
 
 
+MAX_SHOWN_VALUE = 300  # characters of an offending value that an error message repeats
+
+
+def shown(value: object) -> str:
+    """Return the value as an error message shows it, cut to MAX_SHOWN_VALUE characters."""
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[:MAX_SHOWN_VALUE] + "..."
+
+
 class InvalidDomainError(ServiceError):
     """A domain from a request, a vendor item or an upload is not a usable host name."""
 
     code = "invalid_domain"
 
     def __init__(self, value: str, reason: str) -> None:
-        super().__init__(f"invalid domain {value!r}: {reason}", value=value, reason=reason)
+        super().__init__(f"invalid domain {shown(value)!r}: {reason}", value=shown(value), reason=reason)
         self.value = value
         self.reason = reason
 
@@ -27,7 +36,9 @@ class InvalidParameterError(ServiceError):
     code = "invalid_parameter"
 
     def __init__(self, name: str, value: object, reason: str) -> None:
-        super().__init__(f"invalid {name} {value!r}: {reason}", parameter=name, value=value, reason=reason)
+        super().__init__(
+            f"invalid {name} {shown(value)!r}: {reason}", parameter=name, value=shown(value), reason=reason
+        )
 
 
 class NotFoundError(ServiceError):
