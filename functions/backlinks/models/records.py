@@ -1,0 +1,103 @@
+"""Domain records as the logic sees them; the data-access layer converts them to and from items."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobKind(StrEnum):
+    LOOKUP_PULL = "lookup_pull"
+    SPAM_ENRICHMENT = "spam_enrichment"
+
+
+class Job(BaseModel):
+    """A unit of background work that clients poll. Progress counts finished steps of `steps_total`.
+
+    A lookup pull counts as one step, then each spam chunk as one more.
+    """
+
+    job_id: str
+    team_id: str
+    kind: JobKind
+    state: JobState
+    target: str
+    steps_total: int = 1
+    steps_done: int = 0
+    error: str | None = None
+    created_at: datetime
+    updated_at: datetime
+    parameters: dict[str, object] = Field(default_factory=dict)
+    result: dict[str, object] = Field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED)
+
+
+class Summary(BaseModel):
+    """The profile figures shown for a target, taken from DataForSEO's summary."""
+
+    target: str
+    rank: int | None = None
+    backlinks: int | None = None
+    referring_domains: int | None = None
+    referring_main_domains: int | None = None
+    dofollow_ratio: float | None = None
+    spam_score: int | None = None
+    fetched_at: datetime
+
+
+class Lookup(BaseModel):
+    """One team's Quick-Pull of one target: the generation users see and its summary."""
+
+    team_id: str
+    target: str
+    generation: str | None = None
+    summary: Summary | None = None
+    stored_referring_domains: int = 0
+    vendor_total_count: int | None = None
+    active_job_id: str | None = None
+    active_job_started_at: datetime | None = None
+    last_job_id: str | None = None
+
+
+class ReferringDomain(BaseModel):
+    """A referring domain of a lookup generation.
+
+    `spam_score` is the domain's own score from bulk_spam_score; None means not checked yet, or
+    checked with no score from the vendor (`spam_checked_at` tells which). `backlinks_spam_score`
+    is the vendor's average over this domain's links to the target.
+    """
+
+    domain: str
+    rank: int = 0
+    backlinks: int = 0
+    first_seen: datetime | None = None
+    lost_date: datetime | None = None
+    backlinks_spam_score: int | None = None
+    spam_score: int | None = None
+    spam_checked_at: datetime | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.lost_date is None
+
+
+class SpamScore(BaseModel):
+    """A cached bulk_spam_score answer for one domain. `spam_score` None: the vendor had none."""
+
+    domain: str
+    spam_score: int | None
+    checked_at: datetime
