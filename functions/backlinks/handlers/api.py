@@ -1,0 +1,94 @@
+"""API Gateway entry point: one REST resolver, one router per resource, errors mapped in one place."""
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from backlinks.errors import (
+    ConflictError,
+    EmptyExportError,
+    ExportLimitError,
+    InvalidDomainError,
+    InvalidParameterError,
+    NotFoundError,
+    ProviderUnavailableError,
+    ServiceError,
+)
+from backlinks.handlers import job_routes, lookup_routes
+from backlinks.handlers.context import json_response
+from backlinks.observability import logger, metrics, tracer
+
+API_TITLE = "Backlinks API"
+API_VERSION = "1.0.0"
+MAX_BODY_BYTES = 64 * 1024
+
+STATUS_BY_ERROR: dict[type[ServiceError], int] = {
+    InvalidDomainError: 400,
+    InvalidParameterError: 400,
+    NotFoundError: 404,
+    ConflictError: 409,
+    EmptyExportError: 409,
+    ExportLimitError: 422,
+    ProviderUnavailableError: 503,
+}
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.include_router(lookup_routes.router)
+app.include_router(job_routes.router)
+
+
+def error_body(code: str, message: str, details: object = None) -> dict:
+    return {"error": code, "message": message, "details": details or {}}
+
+
+@app.exception_handler(ServiceError)
+def handle_service_error(error: ServiceError) -> Response:
+    status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
+    return json_response(status, error_body(error.code, error.message, error.details))
+
+
+@app.exception_handler(RequestValidationError)
+def handle_validation_error(error: RequestValidationError) -> Response:
+    problems = []
+    for item in error.errors():
+        location = [str(part) for part in item.get("loc", ()) if part not in ("query", "body", "path")]
+        name = ".".join(location) or "request"
+        problems.append({"parameter": name, "value": item.get("input"), "reason": item.get("msg")})
+    first = problems[0] if problems else {"parameter": "request", "value": None, "reason": "invalid"}
+    message = f"invalid {first['parameter']} {first['value']!r}: {first['reason']}"
+    return json_response(422, error_body("invalid_parameter", message, {"problems": problems}))
+
+
+@app.get("/v1/openapi.json", summary="OpenAPI description of this API")
+def openapi():
+    schema = app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)
+    return Response(status_code=200, content_type="application/json", body=schema)
+
+
+@app.not_found
+def not_found(_error: Exception) -> Response:
+    path = app.current_event.path
+    return json_response(404, error_body("not_found", f"no route {app.current_event.http_method} {path}"))
+
+
+def body_too_large(event: dict) -> bool:
+    body = event.get("body") or ""
+    return len(body) > MAX_BODY_BYTES
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context) -> dict:
+    if body_too_large(event):
+        message = (
+            f"request body of {len(event.get('body') or '')} bytes exceeds the limit of {MAX_BODY_BYTES}"
+        )
+        return {
+            "statusCode": 413,
+            "headers": {"Content-Type": "application/json"},
+            "body": json_response(413, error_body("payload_too_large", message)).body,
+        }
+    metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
+    return app.resolve(event, context)

@@ -1,0 +1,54 @@
+"""JSON shapes of the API's answers, built from domain records."""
+
+from backlinks.models.records import Job, Lookup, ReferringDomain
+
+
+def job_view(job: Job) -> dict:
+    return {
+        "job_id": job.job_id,
+        "kind": job.kind.value,
+        "state": job.state.value,
+        "target": job.target,
+        "progress": {"done": job.steps_done, "total": job.steps_total},
+        "error": job.error,
+        "parameters": job.parameters,
+        "result": job.result,
+        "created_at": job.created_at.isoformat(),
+        "updated_at": job.updated_at.isoformat(),
+    }
+
+
+def summary_view(lookup: Lookup) -> dict:
+    summary = lookup.summary
+    return {
+        "target": lookup.target,
+        "rank": summary.rank if summary else None,
+        "backlinks": summary.backlinks if summary else None,
+        "referring_domains": summary.referring_domains if summary else None,
+        "referring_main_domains": summary.referring_main_domains if summary else None,
+        "dofollow_ratio": summary.dofollow_ratio if summary else None,
+        "spam_score": summary.spam_score if summary else None,
+        "fetched_at": summary.fetched_at.isoformat() if summary else None,
+        "stored_referring_domains": lookup.stored_referring_domains,
+        "vendor_referring_domains_total": lookup.vendor_total_count,
+        "last_job_id": lookup.last_job_id,
+        "pull_in_progress": lookup.active_job_id,
+    }
+
+
+def referring_domain_view(record: ReferringDomain, toxic_threshold: int) -> dict:
+    return {
+        "domain": record.domain,
+        "rank": record.rank,
+        "backlinks": record.backlinks,
+        "spam_score": record.spam_score,
+        "spam_score_status": (
+            "scored" if record.spam_score is not None else "unknown" if record.spam_checked_at else "unscored"
+        ),
+        # A missing score is unknown: never toxic.
+        "is_toxic": record.spam_score is not None and record.spam_score >= toxic_threshold,
+        "backlinks_spam_score": record.backlinks_spam_score,
+        "first_seen": record.first_seen.isoformat() if record.first_seen else None,
+        "lost_date": record.lost_date.isoformat() if record.lost_date else None,
+        "is_active": record.is_active,
+    }

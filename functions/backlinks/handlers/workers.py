@@ -1,0 +1,48 @@
+"""What the SQS consumers share: final-delivery detection and the failure policy."""
+
+from collections.abc import Callable
+
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from backlinks.dataforseo.errors import DataForSEOError
+from backlinks.logic import jobs
+from backlinks.observability import logger
+from backlinks.services import Services
+
+INTERNAL_FAILURE = "the job failed on an internal error after repeated attempts; see the service logs"
+
+
+def is_final_delivery(record: SQSRecord, max_receive_count: int) -> bool:
+    """Tell whether SQS moves this message to the dead-letter queue if it fails again."""
+    attempts = int(record.attributes.approximate_receive_count or 1)
+    return attempts >= max_receive_count
+
+
+def run_with_failure_policy(
+    services: Services,
+    record: SQSRecord,
+    work: Callable[[], None],
+    fail: Callable[[str], None],
+) -> None:
+    """Run `work`, turning errors into job failures or SQS retries.
+
+    DataForSEO errors that are not retryable fail the job at once. Retryable ones (the client has
+    already retried them with backoff) and unexpected errors go back to SQS for another delivery,
+    and fail the job on the final delivery so it never stays "running" behind a dead-letter queue.
+    """
+    final = is_final_delivery(record, services.settings.max_receive_count)
+    try:
+        work()
+    except DataForSEOError as error:
+        jobs.note_provider_status(services, error)
+        if error.retryable and not final:
+            logger.warning(
+                "dataforseo_retry_later", extra={"error": str(error), "message_id": record.message_id}
+            )
+            raise
+        fail(jobs.vendor_failure_reason(error))
+    except Exception:
+        logger.exception("record_failed", extra={"message_id": record.message_id, "final": final})
+        if final:
+            fail(INTERNAL_FAILURE)
+        raise
