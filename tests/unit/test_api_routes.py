@@ -1,0 +1,52 @@
+"""The API's routes, the stack's routes and the local gateway agree."""
+
+import pytest
+
+from infra.definitions import ROUTES
+from infra.local.gateway import build_event, match_route
+
+pytestmark = pytest.mark.usefixtures("socket_disabled")
+
+
+def resolver_routes() -> set[tuple[str, str]]:
+    from backlinks.handlers.api import app
+
+    found = set()
+    for route in app._static_routes + app._dynamic_routes:
+        path = route.path.replace("<", "{").replace(">", "}")
+        found.add((route.method, path))
+    return found
+
+
+def test_definitions_match_resolver():
+    assert {(route.method, route.path) for route in ROUTES} == resolver_routes()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [
+        ("GET", "/v1/backlinks/by-domain/example.com", "/v1/backlinks/by-domain/{domain}"),
+        ("POST", "/v1/backlinks/by-domain/example.com/pull", "/v1/backlinks/by-domain/{domain}/pull"),
+        ("GET", "/v1/jobs/abc", "/v1/jobs/{job_id}"),
+        ("DELETE", "/v1/jobs/abc", None),
+        ("GET", "/v1/backlinks/by-domain/a/b/domains", None),
+    ],
+)
+def test_gateway_matches_routes(method, path, expected):
+    assert match_route(method, path) == expected
+
+
+def test_gateway_event_shape():
+    event = build_event(
+        "GET",
+        "/v1/backlinks/by-domain/b%C3%BCcher.de/spam-scores?min_spam=90&min_spam=95",
+        {"Accept": ["application/json"]},
+        b"",
+        "/v1/backlinks/by-domain/{domain}/spam-scores",
+    )
+
+    assert event["path"] == "/v1/backlinks/by-domain/bücher.de/spam-scores"
+    assert event["queryStringParameters"] == {"min_spam": "95"}
+    assert event["multiValueQueryStringParameters"] == {"min_spam": ["90", "95"]}
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
