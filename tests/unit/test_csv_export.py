@@ -3,9 +3,10 @@ import io
 from decimal import Decimal
 
 import pytest
-from backlinks.logic.csv_export import build_csv
 from hypothesis import given
 from hypothesis import strategies as st
+
+from backlinks.logic.csv_export import build_csv
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
 

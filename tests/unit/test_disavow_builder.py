@@ -1,6 +1,9 @@
 from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from backlinks.domains import is_public_suffix, normalize_host
 from backlinks.errors import EmptyExportError, ExportLimitError
 from backlinks.logic import disavow
@@ -9,8 +12,6 @@ from backlinks.logic.disavow import (
     GOOGLE_MAX_LINES,
     build_disavow_file,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
 

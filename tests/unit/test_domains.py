@@ -1,4 +1,7 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from backlinks.domains import (
     canonical_referring_domain,
     is_public_suffix,
@@ -7,8 +10,6 @@ from backlinks.domains import (
     registrable_domain,
 )
 from backlinks.errors import InvalidDomainError
-from hypothesis import given
-from hypothesis import strategies as st
 
 pytestmark = pytest.mark.usefixtures("socket_disabled")
 
