@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
 
 from backlinks.dal.clients import dynamodb_requests  # noqa: E402
 from backlinks.dal.store import Store  # noqa: E402
-from backlinks.models.records import ReferringDomain, Summary  # noqa: E402
+from backlinks.models.records import ReferringDomain, Scope, Summary  # noqa: E402
 from infra.local.runtime import LocalRuntime  # noqa: E402
 
 TEAM = "local"
@@ -34,7 +34,7 @@ def store_lookup(store: Store, count: int) -> None:
         ReferringDomain(domain=f"ref{index:07d}.example-bench.com", rank=index % 1000)
         for index in range(count)
     )
-    store.put_referring_domains(TEAM, TARGET, generation, records, now + timedelta(days=1))
+    store.put_referring_domains(Scope.lookup(TEAM, TARGET), generation, records, now + timedelta(days=1))
     store.claim_lookup_pull(TEAM, TARGET, generation, now, timedelta(hours=1))
     store.switch_generation(
         TEAM,

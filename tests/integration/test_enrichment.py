@@ -11,7 +11,7 @@ from backlinks.dal.clients import dynamodb_requests
 from backlinks.dal.store import Store
 from backlinks.logic import enrichment, jobs
 from backlinks.models.messages import SpamChunkMessage
-from backlinks.models.records import JobKind, JobState, ReferringDomain, SpamScore
+from backlinks.models.records import DataView, JobKind, JobState, ReferringDomain, Scope, SpamScore
 from backlinks.services import Services
 from backlinks.settings import Settings
 from infra.local.emulator import DataForSEOEmulator
@@ -21,6 +21,8 @@ pytestmark = pytest.mark.integration
 TEAM = "team-a"
 TARGET = "example.com"
 GENERATION = "gen-1"
+SCOPE = Scope.lookup(TEAM, TARGET)
+VIEW = DataView(scope=SCOPE, target=TARGET, generation=GENERATION)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +56,7 @@ def store_domains(services: Services, count: int) -> list[str]:
         ReferringDomain(domain=domain, rank=index % 500, backlinks=1) for index, domain in enumerate(domains)
     ]
     expires = datetime.now(UTC) + timedelta(days=1)
-    services.store.put_referring_domains(TEAM, TARGET, GENERATION, records, expires)
+    services.store.put_referring_domains(SCOPE, GENERATION, records, expires)
     return domains
 
 
@@ -76,7 +78,7 @@ def drain_spam_queue(services: Services) -> list[SpamChunkMessage]:
 def run_enrichment(services: Services) -> tuple[str, list[SpamChunkMessage]]:
     job = jobs.create_job(services, team_id=TEAM, kind=JobKind.SPAM_ENRICHMENT, target=TARGET, parameters={})
     services.store.start_job(TEAM, job.job_id, services.clock())
-    enrichment.plan_enrichment(services, job, GENERATION, steps_before=0)
+    enrichment.plan_enrichment(services, job, VIEW, steps_before=0)
     chunks = drain_spam_queue(services)
     for chunk in chunks:
         enrichment.score_chunk(services, chunk)
@@ -138,7 +140,7 @@ def test_repeated_chunk_counts_once(services, emulator):
     store_domains(services, 1500)
     job = jobs.create_job(services, team_id=TEAM, kind=JobKind.SPAM_ENRICHMENT, target=TARGET, parameters={})
     services.store.start_job(TEAM, job.job_id, services.clock())
-    enrichment.plan_enrichment(services, job, GENERATION, steps_before=0)
+    enrichment.plan_enrichment(services, job, VIEW, steps_before=0)
     first, second = drain_spam_queue(services)
 
     enrichment.score_chunk(services, first)
@@ -158,13 +160,13 @@ def test_unknown_scores_are_not_zero(services, emulator):
     scores = services.store.get_spam_scores(domains)
     unknown = [score for score in scores.values() if score.spam_score is None]
     items, _ = services.store.query_referring_domains(
-        TEAM, TARGET, GENERATION, sort="spam_score", descending=False, limit=1000, min_spam_score=0
+        SCOPE, GENERATION, sort="spam_score", descending=False, limit=1000, min_spam_score=0
     )
 
     assert len(scores) == 1000
     assert unknown, "the emulator leaves about 2% of domains without a score"
     assert len(items) == 1000 - len(unknown)
-    assert services.store.count_unknown_referring_domains(TEAM, TARGET, GENERATION) == len(unknown)
+    assert services.store.count_unknown_referring_domains(SCOPE, GENERATION) == len(unknown)
 
 
 def test_dynamodb_writes_are_batched(services, emulator):

@@ -5,6 +5,8 @@ Shared caches of public third-party facts (DataForSEO summaries, spam scores) ar
 domain alone and serve every team.
 """
 
+from backlinks.models.records import Scope, ScopeKind
+
 
 def lookup_pk(team_id: str, target: str) -> str:
     return f"TEAM#{team_id}#LOOKUP#{target}"
@@ -13,9 +15,16 @@ def lookup_pk(team_id: str, target: str) -> str:
 LOOKUP_SK = "META"
 
 
-def generation_pk(team_id: str, target: str, generation: str) -> str:
-    """Partition of one generation of a lookup's referring domains."""
-    return f"TEAM#{team_id}#LOOKUP#{target}#GEN#{generation}"
+def scope_pk(scope: Scope) -> str:
+    """Partition prefix of a lookup's or a project's data."""
+    if scope.kind is ScopeKind.PROJECT:
+        return f"TEAM#{scope.team_id}#PROJECT#{scope.key}"
+    return lookup_pk(scope.team_id, scope.key)
+
+
+def generation_pk(scope: Scope, generation: str) -> str:
+    """Partition of one generation of a lookup's or a project's referring domains."""
+    return f"{scope_pk(scope)}#GEN#{generation}"
 
 
 def referring_domain_sk(domain: str) -> str:

@@ -22,6 +22,7 @@ from backlinks.models.records import (
     JobState,
     Lookup,
     ReferringDomain,
+    Scope,
     SpamScore,
     Summary,
 )
@@ -215,13 +216,12 @@ class Store:
 
     def put_referring_domains(
         self,
-        team_id: str,
-        target: str,
+        scope: Scope,
         generation: str,
         records: Iterable[ReferringDomain],
         expires_at: datetime,
     ) -> int:
-        pk = keys.generation_pk(team_id, target, generation)
+        pk = keys.generation_pk(scope, generation)
         written = 0
         with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
             for record in records:
@@ -231,8 +231,7 @@ class Store:
 
     def query_referring_domains(
         self,
-        team_id: str,
-        target: str,
+        scope: Scope,
         generation: str,
         *,
         sort: str,
@@ -243,7 +242,7 @@ class Store:
         min_spam_score: int | None = None,
     ) -> tuple[list[ReferringDomain], str | None]:
         """Return one page of referring domains and the cursor of the next page (None at the end)."""
-        pk = keys.generation_pk(team_id, target, generation)
+        pk = keys.generation_pk(scope, generation)
         index_name, sort_attribute = SORT_INDEXES[sort]
         condition = Key("pk").eq(pk)
         filters = None
@@ -285,9 +284,9 @@ class Store:
             )
         return [self._referring_domain(item) for item in page], next_cursor
 
-    def iter_referring_domain_names(self, team_id: str, target: str, generation: str) -> Iterator[str]:
+    def iter_referring_domain_names(self, scope: Scope, generation: str) -> Iterator[str]:
         request = {
-            "KeyConditionExpression": Key("pk").eq(keys.generation_pk(team_id, target, generation)),
+            "KeyConditionExpression": Key("pk").eq(keys.generation_pk(scope, generation)),
             "ProjectionExpression": "#domain",
             "ExpressionAttributeNames": {"#domain": "domain"},
         }
@@ -299,11 +298,11 @@ class Store:
                 return
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def count_scored_referring_domains(self, team_id: str, target: str, generation: str) -> int:
+    def count_scored_referring_domains(self, scope: Scope, generation: str) -> int:
         """Count the generation's domains with a spam score, from the sparse spam score index."""
         request = {
             "IndexName": SORT_INDEXES["spam_score"][0],
-            "KeyConditionExpression": Key("pk").eq(keys.generation_pk(team_id, target, generation)),
+            "KeyConditionExpression": Key("pk").eq(keys.generation_pk(scope, generation)),
             "Select": "COUNT",
         }
         total = 0
@@ -314,10 +313,10 @@ class Store:
                 return total
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def count_unknown_referring_domains(self, team_id: str, target: str, generation: str) -> int:
+    def count_unknown_referring_domains(self, scope: Scope, generation: str) -> int:
         """Count domains that were checked but have no vendor score."""
         request = {
-            "KeyConditionExpression": Key("pk").eq(keys.generation_pk(team_id, target, generation)),
+            "KeyConditionExpression": Key("pk").eq(keys.generation_pk(scope, generation)),
             "FilterExpression": Attr("spam_checked_at").ne(None) & Attr("spam_score").eq(None),
             "Select": "COUNT",
         }
@@ -329,15 +328,13 @@ class Store:
                 return total
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
-    def apply_spam_scores(
-        self, team_id: str, target: str, generation: str, scores: dict[str, SpamScore]
-    ) -> int:
+    def apply_spam_scores(self, scope: Scope, generation: str, scores: dict[str, SpamScore]) -> int:
         """Write cached scores onto the generation's referring domain items. Returns items updated.
 
         Reads the items in batches of 100 and writes them back in batches of 25, which costs fewer
         requests than one UpdateItem per domain.
         """
-        pk = keys.generation_pk(team_id, target, generation)
+        pk = keys.generation_pk(scope, generation)
         domains = list(scores)
         updated = 0
         with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:

@@ -1,6 +1,5 @@
 """Routes of jobs: /v1/jobs/{job_id}. One GetItem a request, cheap enough to poll every 10 s."""
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from backlinks.handlers.context import current_team, get_services, json_response

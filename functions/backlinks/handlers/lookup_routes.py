@@ -3,19 +3,24 @@
 from typing import Annotated, Literal
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, Field
 
 from backlinks.domains import normalize_target
 from backlinks.handlers.context import current_team, get_services, json_response
-from backlinks.handlers.views import job_view, referring_domain_view, summary_view
-from backlinks.logic import enrichment, exports, lookup
+from backlinks.handlers.views import (
+    download_response,
+    job_view,
+    referring_domains_body,
+    spam_scores_body,
+    summary_view,
+)
+from backlinks.logic import enrichment, exports, lookup, scores
+from backlinks.logic.scores import TOXIC_DEFAULT
+from backlinks.models.records import DataView
 
 router = Router()
-
-TOXIC_DEFAULT = 80
 
 
 class PullOptions(BaseModel):
@@ -34,6 +39,11 @@ class PullOptions(BaseModel):
 def target_from_path(domain: str) -> str:
     """Normalize the {domain} path parameter; raises InvalidDomainError (400) naming the value."""
     return normalize_target(unquote(domain))
+
+
+def lookup_view(domain: str) -> DataView:
+    """Return the caller's data of the {domain} lookup; NotFoundError (404) when it has none."""
+    return lookup.require_lookup(get_services(), current_team(router), target_from_path(domain)).view()
 
 
 @router.post(
@@ -85,13 +95,10 @@ def list_domains(
         str | None, Query(max_length=2048, description="next_cursor of the previous page")
     ] = None,
 ):
-    target = target_from_path(domain)
-    services = get_services()
-    found = lookup.require_lookup(services, current_team(router), target)
-    items, next_cursor = services.store.query_referring_domains(
-        found.team_id,
-        target,
-        found.generation,
+    view = lookup_view(domain)
+    items, next_cursor = scores.list_referring_domains(
+        get_services(),
+        view,
         sort=sort,
         descending=order == "desc",
         limit=limit,
@@ -99,26 +106,14 @@ def list_domains(
         only_active=only_active,
         min_spam_score=min_spam if only_toxic else None,
     )
-    return json_response(
-        200,
-        {
-            "target": target,
-            "sort": sort,
-            "order": order,
-            "items": [referring_domain_view(item, min_spam) for item in items],
-            "next_cursor": next_cursor,
-        },
-    )
+    return json_response(200, referring_domains_body(view, sort, order, min_spam, items, next_cursor))
 
 
 @router.post(
     "/v1/backlinks/by-domain/<domain>/enrich-spam-scores", summary="Queue spam score enrichment (202)"
 )
 def enrich(domain: str):
-    target = target_from_path(domain)
-    services = get_services()
-    found = lookup.require_lookup(services, current_team(router), target)
-    job = enrichment.request_enrichment(services, found.team_id, target, found.generation)
+    job = enrichment.request_enrichment(get_services(), lookup_view(domain))
     return json_response(202, {"job": job_view(job)})
 
 
@@ -133,35 +128,11 @@ def spam_scores(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
 ):
-    target = target_from_path(domain)
-    services = get_services()
-    found = lookup.require_lookup(services, current_team(router), target)
-    store = services.store
-    items, next_cursor = store.query_referring_domains(
-        found.team_id,
-        target,
-        found.generation,
-        sort="spam_score",
-        descending=True,
-        limit=limit,
-        cursor=cursor,
-        min_spam_score=min_spam,
+    view = lookup_view(domain)
+    items, next_cursor, counts = scores.spam_score_report(
+        get_services(), view, min_spam=min_spam, limit=limit, cursor=cursor
     )
-    scored = store.count_scored_referring_domains(found.team_id, target, found.generation)
-    unknown = store.count_unknown_referring_domains(found.team_id, target, found.generation)
-    return json_response(
-        200,
-        {
-            "target": target,
-            "min_spam": min_spam,
-            "referring_domains": found.stored_referring_domains,
-            "scored": scored,
-            "unknown": unknown,
-            "unscored": max(found.stored_referring_domains - scored - unknown, 0),
-            "items": [referring_domain_view(item, min_spam) for item in items],
-            "next_cursor": next_cursor,
-        },
-    )
+    return json_response(200, spam_scores_body(view, min_spam, items, next_cursor, counts))
 
 
 @router.get("/v1/backlinks/by-domain/<domain>/disavow-export", summary="Disavow file or CSV of toxic domains")
@@ -174,16 +145,7 @@ def disavow_export(
         Literal["txt", "csv"], Query(description="txt: Google disavow file; csv: spreadsheet")
     ] = "txt",
 ):
-    target = target_from_path(domain)
-    accept = router.current_event.headers.get("accept") or router.current_event.headers.get("Accept") or ""
     result = exports.export_toxic_domains(
-        get_services(), current_team(router), target, threshold=threshold, fmt=format
+        get_services(), lookup_view(domain), threshold=threshold, fmt=format
     )
-    if "application/json" in accept.lower():
-        return json_response(200, result)
-    return Response(
-        status_code=302,
-        headers={"Location": result["url"], "Cache-Control": "no-store"},
-        content_type="text/plain",
-        body=f"The export is at {result['url']}\n",
-    )
+    return download_response(router, result)

@@ -1,6 +1,9 @@
 """JSON shapes of the API's answers, built from domain records."""
 
-from backlinks.models.records import Job, Lookup, ReferringDomain
+from aws_lambda_powertools.event_handler import Response
+
+from backlinks.handlers.context import json_response
+from backlinks.models.records import DataView, Job, Lookup, ReferringDomain
 
 
 def job_view(job: Job) -> dict:
@@ -52,3 +55,46 @@ def referring_domain_view(record: ReferringDomain, toxic_threshold: int) -> dict
         "lost_date": record.lost_date.isoformat() if record.lost_date else None,
         "is_active": record.is_active,
     }
+
+
+def referring_domains_body(
+    view: DataView,
+    sort: str,
+    order: str,
+    min_spam: int,
+    items: list[ReferringDomain],
+    next_cursor: str | None,
+) -> dict:
+    return {
+        "target": view.target,
+        "sort": sort,
+        "order": order,
+        "items": [referring_domain_view(item, min_spam) for item in items],
+        "next_cursor": next_cursor,
+    }
+
+
+def spam_scores_body(
+    view: DataView, min_spam: int, items: list[ReferringDomain], next_cursor: str | None, counts: dict
+) -> dict:
+    return {
+        "target": view.target,
+        "min_spam": min_spam,
+        **counts,
+        "items": [referring_domain_view(item, min_spam) for item in items],
+        "next_cursor": next_cursor,
+    }
+
+
+def download_response(router, result: dict) -> Response:
+    """Redirect to the presigned URL, or answer its JSON description for Accept: application/json."""
+    headers = router.current_event.headers or {}
+    accept = next((value for name, value in headers.items() if name.lower() == "accept"), "") or ""
+    if "application/json" in accept.lower():
+        return json_response(200, result)
+    return Response(
+        status_code=302,
+        headers={"Location": result["url"], "Cache-Control": "no-store"},
+        content_type="text/plain",
+        body=f"The export is at {result['url']}\n",
+    )

@@ -13,7 +13,7 @@ from backlinks.dal.queues import send_messages
 from backlinks.dataforseo.client import CallContext
 from backlinks.logic import jobs
 from backlinks.models.messages import SPAM_CHUNK_MAX_DOMAINS, EnrichmentPlanMessage, SpamChunkMessage
-from backlinks.models.records import Job, JobKind, SpamScore
+from backlinks.models.records import DataView, Job, JobKind, SpamScore
 from backlinks.observability import logger
 from backlinks.services import Services
 
@@ -33,7 +33,7 @@ def chunk_domains(stale: list[str], fresh: list[str], size: int = SPAM_CHUNK_MAX
     return chunks
 
 
-def plan_enrichment(services: Services, job: Job, generation: str, *, steps_before: int) -> int:
+def plan_enrichment(services: Services, job: Job, view: DataView, *, steps_before: int) -> int:
     """Queue the chunks of an enrichment and set the job's step count. Returns the chunk count.
 
     `steps_before` is the number of steps the job finished before enrichment (1 after a pull).
@@ -42,7 +42,7 @@ def plan_enrichment(services: Services, job: Job, generation: str, *, steps_befo
     store = services.store
     now = services.clock()
     max_age = timedelta(days=services.settings.score_max_age_days)
-    domains = list(store.iter_referring_domain_names(job.team_id, job.target, generation))
+    domains = list(store.iter_referring_domain_names(view.scope, view.generation))
     cached = store.get_spam_scores(domains)
     fresh = [d for d in domains if d in cached and now - cached[d].checked_at < max_age]
     fresh_set = set(fresh)
@@ -61,13 +61,15 @@ def plan_enrichment(services: Services, job: Job, generation: str, *, steps_befo
             team_id=job.team_id,
             job_id=job.job_id,
             target=job.target,
-            generation=generation,
+            scope=view.scope,
+            generation=view.generation,
             chunk=index,
             domains=chunk,
         )
         for index, chunk in enumerate(chunks)
     ]
     send_messages(services.settings.spam_queue_url, messages)
+    store.merge_job_result(job.team_id, job.job_id, {"chunks_queued": True}, services.clock())
     logger.info(
         "enrichment_planned",
         extra={
@@ -84,16 +86,22 @@ def plan_enrichment(services: Services, job: Job, generation: str, *, steps_befo
     return len(chunks)
 
 
-def request_enrichment(services: Services, team_id: str, target: str, generation: str) -> Job:
+def request_enrichment(services: Services, view: DataView) -> Job:
     """Create an enrichment job and queue its planning, which runs in the spam worker."""
     job = jobs.create_job(
         services,
-        team_id=team_id,
+        team_id=view.scope.team_id,
         kind=JobKind.SPAM_ENRICHMENT,
-        target=target,
-        parameters={"generation": generation},
+        target=view.target,
+        parameters={"generation": view.generation, "scope": view.scope.kind.value},
     )
-    plan = EnrichmentPlanMessage(team_id=team_id, job_id=job.job_id, target=target, generation=generation)
+    plan = EnrichmentPlanMessage(
+        team_id=view.scope.team_id,
+        job_id=job.job_id,
+        target=view.target,
+        scope=view.scope,
+        generation=view.generation,
+    )
     try:
         send_messages(services.settings.spam_queue_url, [plan])
     except Exception:
@@ -106,12 +114,12 @@ def run_plan(services: Services, message: EnrichmentPlanMessage) -> None:
     job = services.store.get_job(message.team_id, message.job_id, consistent=True)
     if job is None or job.finished:
         return
-    if job.steps_total > 1 or job.steps_done > 0:
-        # A repeated delivery of a plan that already queued its chunks: queueing again would
-        # only repeat work that the chunk counters already track.
+    if job.result.get("chunks_queued"):
+        # A repeated delivery of a plan that already queued all its chunks.
         return
     services.store.start_job(job.team_id, job.job_id, services.clock())
-    plan_enrichment(services, job, message.generation, steps_before=0)
+    view = DataView(scope=message.scope, target=message.target, generation=message.generation)
+    plan_enrichment(services, job, view, steps_before=0)
 
 
 def score_chunk(services: Services, message: SpamChunkMessage) -> None:
@@ -134,7 +142,7 @@ def score_chunk(services: Services, message: SpamChunkMessage) -> None:
         checked = [SpamScore(domain=d, spam_score=answered.get(d), checked_at=now) for d in stale]
         store.put_spam_scores(checked, expires_at=now + SCORE_CACHE_TTL)
         scores.update({score.domain: score for score in checked})
-    store.apply_spam_scores(message.team_id, message.target, message.generation, scores)
+    store.apply_spam_scores(message.scope, message.generation, scores)
     store.complete_chunk(message.team_id, message.job_id, message.chunk, now)
     jobs.finish_if_complete(services, message.team_id, message.job_id)
     logger.info(

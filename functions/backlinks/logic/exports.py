@@ -10,8 +10,7 @@ from backlinks.dal.exports import put_export
 from backlinks.errors import EmptyExportError
 from backlinks.logic.csv_export import build_csv
 from backlinks.logic.disavow import build_disavow_file
-from backlinks.logic.lookup import require_lookup
-from backlinks.models.records import Lookup, ReferringDomain
+from backlinks.models.records import DataView, ReferringDomain
 from backlinks.services import Services
 
 EXPORT_RECORD_RETENTION = timedelta(days=365)
@@ -28,13 +27,12 @@ CSV_COLUMNS = (
 PAGE_SIZE = 1000
 
 
-def iter_toxic_domains(services: Services, lookup: Lookup, threshold: int) -> Iterator[ReferringDomain]:
+def iter_toxic_domains(services: Services, view: DataView, threshold: int) -> Iterator[ReferringDomain]:
     cursor = None
     while True:
         page, cursor = services.store.query_referring_domains(
-            lookup.team_id,
-            lookup.target,
-            lookup.generation,
+            view.scope,
+            view.generation,
             sort="spam_score",
             descending=True,
             limit=PAGE_SIZE,
@@ -54,11 +52,11 @@ def display_name(target: str) -> str:
         return target
 
 
-def export_toxic_domains(services: Services, team_id: str, target: str, *, threshold: int, fmt: str) -> dict:
-    """Build the export, store it and return its presigned download with the file's counts."""
-    lookup = require_lookup(services, team_id, target)
-    toxic = list(iter_toxic_domains(services, lookup, threshold))
-    fetched = lookup.summary.fetched_at.date().isoformat() if lookup.summary else "unknown"
+def export_toxic_domains(services: Services, view: DataView, *, threshold: int, fmt: str) -> dict:
+    """Build the export of a lookup or a project, store it and return its presigned download and counts."""
+    team_id, target = view.scope.team_id, view.target
+    toxic = list(iter_toxic_domains(services, view, threshold))
+    fetched = view.fetched_at.date().isoformat() if view.fetched_at else "unknown"
     if not toxic:
         raise EmptyExportError(
             f"no referring domain of {target} has a spam score of {threshold} or more, so there is nothing "
@@ -105,7 +103,7 @@ def export_toxic_domains(services: Services, team_id: str, target: str, *, thres
         filename = f"toxic-domains-{display_name(target)}-{now.date().isoformat()}.csv"
 
     export_id = uuid.uuid4().hex
-    key = f"exports/{team_id}/{target}/{stamp}-{export_id}.{fmt}"
+    key = f"exports/{team_id}/{view.scope.kind.value}/{view.scope.key}/{stamp}-{export_id}.{fmt}"
     download = put_export(
         services.settings.exports_bucket,
         key,
@@ -117,11 +115,12 @@ def export_toxic_domains(services: Services, team_id: str, target: str, *, thres
     record = {
         "export_id": export_id,
         "target": target,
+        "scope": view.scope.model_dump(mode="json"),
         "format": fmt,
         "threshold": threshold,
         "key": key,
         "filename": filename,
-        "generation": lookup.generation,
+        "generation": view.generation,
         **counts,
     }
     services.store.put_export_record(team_id, record, now, now + EXPORT_RECORD_RETENTION)
@@ -131,6 +130,6 @@ def export_toxic_domains(services: Services, team_id: str, target: str, *, thres
         "format": fmt,
         "filename": filename,
         "threshold": threshold,
-        "data_fetched_at": lookup.summary.fetched_at.isoformat() if lookup.summary else None,
+        "data_fetched_at": view.fetched_at.isoformat() if view.fetched_at else None,
         **counts,
     }

@@ -15,7 +15,7 @@ from backlinks.domains import canonical_referring_domain
 from backlinks.errors import InvalidDomainError, NotFoundError
 from backlinks.logic import enrichment, jobs
 from backlinks.models.messages import PullMessage
-from backlinks.models.records import Job, JobKind, Lookup, ReferringDomain, Summary
+from backlinks.models.records import DataView, Job, JobKind, Lookup, ReferringDomain, Scope, Summary
 from backlinks.observability import logger
 from backlinks.services import Services
 
@@ -171,7 +171,9 @@ def run_pull(services: Services, message: PullMessage) -> None:
     collection = client.collect_referring_domains(job.target, max_items=message.limit, context=context)
     records, rejected = merge_referring_domains(collection.items)
     expires_at = now + timedelta(days=services.settings.lookup_ttl_days)
-    stored = store.put_referring_domains(job.team_id, job.target, job.job_id, records, expires_at)
+    stored = store.put_referring_domains(
+        Scope.lookup(job.team_id, job.target), job.job_id, records, expires_at
+    )
     result = {
         "referring_domains_stored": stored,
         "vendor_total_count": collection.total_count,
@@ -204,7 +206,8 @@ def run_pull(services: Services, message: PullMessage) -> None:
     )
 
     if message.full_analysis and stored:
-        enrichment.plan_enrichment(services, job, job.job_id, steps_before=1)
+        view = DataView(scope=Scope.lookup(job.team_id, job.target), target=job.target, generation=job.job_id)
+        enrichment.plan_enrichment(services, job, view, steps_before=1)
     else:
         store.set_job_steps(job.team_id, job.job_id, total=1, done=1, now=services.clock())
         jobs.finish_if_complete(services, job.team_id, job.job_id)

@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from backlinks.models.records import Scope
+
 SPAM_CHUNK_MAX_DOMAINS = 1000  # bulk_spam_score accepts at most 1000 targets a call
 
 
@@ -20,6 +22,7 @@ class EnrichmentPlanMessage(BaseModel):
     team_id: str
     job_id: str
     target: str
+    scope: Scope
     generation: str
 
 
@@ -28,6 +31,7 @@ class SpamChunkMessage(BaseModel):
     team_id: str
     job_id: str
     target: str
+    scope: Scope
     generation: str
     chunk: int = Field(ge=0)
     domains: list[str] = Field(min_length=1, max_length=SPAM_CHUNK_MAX_DOMAINS)

@@ -72,6 +72,20 @@ class Lookup(BaseModel):
     active_job_started_at: datetime | None = None
     last_job_id: str | None = None
 
+    @property
+    def scope(self) -> "Scope":
+        return Scope.lookup(self.team_id, self.target)
+
+    def view(self) -> "DataView":
+        """Return the generation users see; only valid once a pull has finished (generation set)."""
+        return DataView(
+            scope=self.scope,
+            target=self.target,
+            generation=self.generation,
+            stored_referring_domains=self.stored_referring_domains,
+            fetched_at=self.summary.fetched_at if self.summary else None,
+        )
+
 
 class ReferringDomain(BaseModel):
     """A referring domain of a lookup generation.
@@ -101,3 +115,39 @@ class SpamScore(BaseModel):
     domain: str
     spam_score: int | None
     checked_at: datetime
+
+
+class ScopeKind(StrEnum):
+    LOOKUP = "lookup"
+    PROJECT = "project"
+
+
+class Scope(BaseModel):
+    """The owner of a set of referring domains: a team's lookup of a domain, or a team's project.
+
+    `key` is the target domain of a lookup and the project id of a project.
+    """
+
+    model_config = {"frozen": True}
+
+    team_id: str
+    kind: ScopeKind
+    key: str
+
+    @classmethod
+    def lookup(cls, team_id: str, target: str) -> "Scope":
+        return cls(team_id=team_id, kind=ScopeKind.LOOKUP, key=target)
+
+    @classmethod
+    def project(cls, team_id: str, project_id: str) -> "Scope":
+        return cls(team_id=team_id, kind=ScopeKind.PROJECT, key=project_id)
+
+
+class DataView(BaseModel):
+    """The generation of referring domains that users of a lookup or a project currently see."""
+
+    scope: Scope
+    target: str
+    generation: str
+    stored_referring_domains: int = 0
+    fetched_at: datetime | None = None
