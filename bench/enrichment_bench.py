@@ -50,10 +50,14 @@ def store_lookup(store: Store, count: int) -> None:
 def enrich(api: httpx.Client) -> tuple[dict, float]:
     started = time.perf_counter()
     response = api.post(f"/v1/backlinks/by-domain/{TARGET}/enrich-spam-scores")
-    response.raise_for_status()
+    if response.status_code != 202:
+        raise SystemExit(f"enrichment was not accepted: {response.status_code} {response.text}")
     job_id = response.json()["job"]["job_id"]
     while True:
-        job = api.get(f"/v1/jobs/{job_id}").json()
+        response = api.get(f"/v1/jobs/{job_id}")
+        if response.status_code != 200:
+            raise SystemExit(f"job status failed: {response.status_code} {response.text}")
+        job = response.json()
         if job["state"] in ("done", "failed"):
             return job, time.perf_counter() - started
         time.sleep(0.5)
@@ -64,7 +68,9 @@ def main() -> None:
     parser.add_argument("--domains", type=int, default=100_000, help="referring domains to enrich")
     args = parser.parse_args()
 
-    with LocalRuntime(log_level="ERROR") as runtime, httpx.Client(base_url=runtime.url, timeout=60) as api:
+    with LocalRuntime(log_level="ERROR") as runtime, httpx.Client(
+        base_url=runtime.url, timeout=900, headers={"Authorization": f"Bearer {runtime.token}"}
+    ) as api:
         store = Store(runtime.env["TABLE_NAME"])
         print(f"storing {args.domains} referring domains ...", flush=True)
         store_lookup(store, args.domains)

@@ -60,6 +60,11 @@ TABLE = TableDefinition(
 )
 
 API_HANDLER = "backlinks.handlers.api.handler"
+# The Lambda authorizer in front of every non-public route, deployed and local alike.
+AUTHORIZER_HANDLER = "backlinks.handlers.authorizer.handler"
+# The scheduled DataForSEO probe that restores an inactive provider status.
+PROVIDER_PROBE_HANDLER = "backlinks.handlers.provider_probe.handler"
+PROVIDER_PROBE_SCHEDULE = "rate(15 minutes)"
 
 QUEUES = (
     QueueDefinition(
@@ -80,7 +85,23 @@ QUEUES = (
         batch_size=1,
         env_var="SPAM_QUEUE_URL",
     ),
+    QueueDefinition(
+        name="delta",
+        consumer_handler="backlinks.handlers.delta_worker.handler",
+        consumer_timeout_seconds=300,
+        visibility_timeout_seconds=1800,
+        max_receive_count=3,
+        batch_size=1,
+        env_var="DELTA_QUEUE_URL",
+    ),
 )
+
+# Project Mode: the full refresh state machine's task function and the daily delta dispatcher.
+REFRESH_STEPS_HANDLER = "backlinks.handlers.refresh_steps.handler"
+DELTA_DISPATCHER_HANDLER = "backlinks.handlers.dispatcher.handler"
+# Every day at 02:00 UTC, in EventBridge's six-field cron syntax.
+DELTA_DISPATCH_SCHEDULE = "cron(0 2 * * ? *)"
+ENV_FULL_REFRESH_STATE_MACHINE_ARN = "FULL_REFRESH_STATE_MACHINE_ARN"
 
 # Every route the API function serves. The stack creates an API Gateway method for each one, and a
 # test checks that this list and the resolver's routes are the same.
@@ -92,8 +113,37 @@ ROUTES = (
     Route("POST", "/v1/backlinks/by-domain/{domain}/enrich-spam-scores"),
     Route("GET", "/v1/backlinks/by-domain/{domain}/spam-scores"),
     Route("GET", "/v1/backlinks/by-domain/{domain}/disavow-export"),
+    Route("POST", "/v1/backlinks/by-domain/{domain}/disavow-import"),
+    Route("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions"),
+    # Before .../{version_id}: the local gateway matches routes in this order.
+    Route("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions/diff"),
+    Route("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions/{version_id}"),
+    Route("GET", "/v1/backlinks/by-domain/{domain}/keep-list"),
+    Route("PUT", "/v1/backlinks/by-domain/{domain}/keep-list/{entry}"),
+    Route("DELETE", "/v1/backlinks/by-domain/{domain}/keep-list/{entry}"),
+    Route("GET", "/v1/keep-list"),
+    Route("PUT", "/v1/keep-list/{domain}"),
+    Route("DELETE", "/v1/keep-list/{domain}"),
     Route("GET", "/v1/jobs/{job_id}"),
+    Route("GET", "/v1/backlinks"),
+    Route("POST", "/v1/backlinks"),
+    Route("GET", "/v1/backlinks/{project}"),
+    Route("POST", "/v1/backlinks/{project}/refresh"),
+    Route("POST", "/v1/backlinks/{project}/full-refresh"),
+    Route("GET", "/v1/backlinks/{project}/events"),
+    Route("GET", "/v1/backlinks/{project}/spam-scores"),
+    Route("POST", "/v1/backlinks/{project}/spam-scores/refresh"),
+    Route("GET", "/v1/backlinks/{project}/disavow-export"),
+    Route("GET", "/v1/teams/current/backlinks-subscription"),
+    Route("GET", "/v1/teams/current/usage"),
+    Route("GET", "/v1/teams/current/tokens"),
+    Route("POST", "/v1/teams/current/tokens"),
+    Route("DELETE", "/v1/teams/current/tokens/{token_id}"),
 )
+
+# Request content types that API Gateway passes to the function base64-encoded and byte for byte:
+# uploaded disavow files may be UTF-16 or invalid UTF-8, which a text body would not keep.
+BINARY_MEDIA_TYPES = ("application/octet-stream", "text/plain")
 
 # Environment variable names the stack sets on the functions and the local runtime sets in-process.
 ENV_TABLE_NAME = "TABLE_NAME"

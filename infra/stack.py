@@ -8,8 +8,10 @@ from infra.components.data import DataStore
 from infra.components.fanout import FanOut
 from infra.components.functions import DEFAULT_TEAM_ID, FunctionShared, create_dependency_layer
 from infra.components.nag import acknowledge
+from infra.components.probe import ProviderProbe
+from infra.components.project_mode import DeltaSchedule, RefreshWorkflow
 from infra.components.secrets import import_dfs_secret
-from infra.definitions import ENV_EXPORTS_BUCKET, ENV_TABLE_NAME
+from infra.definitions import ENV_EXPORTS_BUCKET, ENV_FULL_REFRESH_STATE_MACHINE_ARN, ENV_TABLE_NAME
 
 
 class BacklinksStack(Stack):
@@ -31,6 +33,13 @@ class BacklinksStack(Stack):
         )
         fanout.add_consumers(shared=shared, data=data, dfs_secret=dfs_secret)
         api = Api(self, "Api", shared=shared, data=data, queues=fanout.queues.values())
+        ProviderProbe(self, "ProviderProbe", shared=shared, data=data, dfs_secret=dfs_secret)
+        workflow = RefreshWorkflow(
+            self, "RefreshWorkflow", shared=shared, data=data, dfs_secret=dfs_secret, spam_queue=fanout.queues["spam"]
+        )
+        workflow.state_machine.grant_start_execution(api.function)
+        api.function.add_environment(ENV_FULL_REFRESH_STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn)
+        DeltaSchedule(self, "DeltaSchedule", shared=shared, data=data, delta_queue=fanout.queues["delta"])
 
         self._acknowledge_stack_findings()
 

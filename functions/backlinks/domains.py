@@ -28,7 +28,18 @@ MAX_LABEL_LENGTH = 63
 
 # suffix_list_urls=() keeps tldextract on its bundled snapshot, and cache_dir=None keeps it from
 # writing a cache file (the home folder is read-only on Lambda).
-_EXTRACTOR = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+#
+# ".example" is reserved for documentation (RFC 2606) and is not in the list. It is accepted as a
+# top-level domain so that examples and anonymized disavow files ("spam.example") normalize like
+# real hosts; no live site can use it, so nothing real is affected. ".test", ".invalid" and
+# ".localhost" stay rejected.
+DOCUMENTATION_SUFFIXES = ("example",)
+_EXTRACTOR = TLDExtract(
+    suffix_list_urls=(),
+    cache_dir=None,
+    include_psl_private_domains=True,
+    extra_suffixes=DOCUMENTATION_SUFFIXES,
+)
 
 # RFC 3986 scheme followed by "://".
 _SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -65,3 +65,60 @@ class ProviderUnavailableError(ServiceError):
     """DataForSEO refused the account: subscription inactive, credentials or balance."""
 
     code = "provider_unavailable"
+
+
+class UnauthorizedError(ServiceError):
+    """The request carries no valid API token for a team."""
+
+    code = "unauthorized"
+
+
+class LimitError(ServiceError):
+    """A team reached a limit of its subscription. Details name the limit, the usage and the reset time."""
+
+    code = "limit_exceeded"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit_name: str,
+        limit: object,
+        usage: object,
+        resets_at: str | None,
+        **extra: object,
+    ) -> None:
+        super().__init__(
+            message, limit_name=limit_name, limit=limit, usage=usage, resets_at=resets_at, **extra
+        )
+        self.resets_at = resets_at
+
+
+class SubscriptionRequiredError(LimitError):
+    """The team has no backlinks subscription, or it is not active."""
+
+    code = "subscription_inactive"
+
+
+class PlanLimitError(LimitError):
+    """A request exceeds a fixed limit of the team's tier (projects, referring domains per refresh)."""
+
+    code = "plan_limit_exceeded"
+
+
+class BudgetExceededError(LimitError):
+    """The estimated DataForSEO cost of a request exceeds what remains of the team's monthly budget."""
+
+    code = "budget_exceeded"
+
+
+class DailyLimitError(LimitError):
+    """The team started as many lookups today as its tier allows."""
+
+    code = "daily_limit_exceeded"
+
+
+class PayloadTooLargeError(ServiceError):
+    """An uploaded file is larger than the service accepts."""
+
+    code = "payload_too_large"

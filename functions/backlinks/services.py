@@ -9,6 +9,7 @@ from datetime import datetime
 
 from backlinks.dal.secrets import read_dataforseo_credentials
 from backlinks.dal.store import Store
+from backlinks.dal.teams import TeamStore
 from backlinks.dataforseo.client import CallRecord, DataForSEOClient
 from backlinks.models.records import utc_now
 from backlinks.observability import logger
@@ -34,9 +35,10 @@ class Services:
 def record_call_cost(store: Store, record: CallRecord) -> None:
     """Write a DataForSEO call's cost to the usage ledger of the team that caused it."""
     context = record.context
+    now = utc_now()
     store.record_usage(
         context.team_id,
-        at=utc_now(),
+        at=now,
         operation=context.operation,
         endpoint=record.endpoint,
         cost=record.cost,
@@ -45,6 +47,8 @@ def record_call_cost(store: Store, record: CallRecord) -> None:
         job_id=context.job_id,
         project_id=context.project_id,
     )
+    # The month's running total is what the budget guard reads, one item instead of the ledger.
+    TeamStore(store.table_name).add_spend(context.team_id, now.strftime("%Y-%m"), record.cost)
     logger.info(
         "dataforseo_call",
         extra={

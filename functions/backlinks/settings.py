@@ -21,6 +21,10 @@ class Settings(BaseModel):
     exports_bucket: str = Field(min_length=3)
     pull_queue_url: str = Field(min_length=1)
     spam_queue_url: str = Field(min_length=1)
+    # Project Mode: the delta pull queue and the full refresh state machine. Empty in functions
+    # that never use them; the code that needs one fails with a clear message when it is missing.
+    delta_queue_url: str = ""
+    full_refresh_state_machine_arn: str = ""
     default_team_id: str = "local"
     dfs_base_url: HttpUrl = HttpUrl(DFS_PRODUCTION_URL)
     dfs_login: SecretStr | None = None
@@ -46,6 +50,8 @@ class Settings(BaseModel):
             "exports_bucket": env.get("EXPORTS_BUCKET", ""),
             "pull_queue_url": env.get("PULL_QUEUE_URL", ""),
             "spam_queue_url": env.get("SPAM_QUEUE_URL", ""),
+            "delta_queue_url": env.get("DELTA_QUEUE_URL", ""),
+            "full_refresh_state_machine_arn": env.get("FULL_REFRESH_STATE_MACHINE_ARN", ""),
             "default_team_id": env.get("DEFAULT_TEAM_ID", "local"),
             "dfs_login": env.get("DFS_LOGIN") or None,
             "dfs_password": env.get("DFS_PASSWORD") or None,

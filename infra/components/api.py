@@ -5,6 +5,8 @@ from collections.abc import Iterable
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -12,7 +14,7 @@ from constructs import Construct
 from infra.components.data import DataStore
 from infra.components.functions import DEFAULTS, FunctionShared, create_function, log_retention
 from infra.components.nag import acknowledge
-from infra.definitions import API_HANDLER, ROUTES, Route
+from infra.definitions import API_HANDLER, AUTHORIZER_HANDLER, BINARY_MEDIA_TYPES, ROUTES, Route
 
 STAGE_NAME = "prod"
 # API Gateway stops waiting for a Lambda integration after 29 seconds, so a longer function timeout
@@ -23,6 +25,13 @@ API_FUNCTION_TIMEOUT = Duration.seconds(29)
 # NOTE: starting values, not measured against real traffic.
 THROTTLING_RATE_LIMIT = 50
 THROTTLING_BURST_LIMIT = 100
+# API Gateway caches an authorizer result per token for this long. 60 s bounds how long a revoked
+# token keeps working, while a client polling a job every 10 s calls the authorizer once a minute
+# instead of six times.
+AUTHORIZER_CACHE_TTL = Duration.seconds(60)
+AUTHORIZER_TIMEOUT = Duration.seconds(10)
+# API Gateway responds 401 to a header that does not look like a token, without calling the function.
+TOKEN_HEADER_PATTERN = r"^Bearer blk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$"
 
 _PATH_PARAMETER = re.compile(r"\{(\w+)\}")
 
@@ -65,8 +74,34 @@ class Api(Construct):
             validate_request_body=True,
         )
         integration = apigateway.LambdaIntegration(self.function, proxy=True, allow_test_invoke=False)
+        self.authorizer_function, self.authorizer = self._create_authorizer(shared, data)
         for route in ROUTES:
             self._add_route(route, integration, validator)
+
+    def _create_authorizer(
+        self, shared: FunctionShared, data: DataStore
+    ) -> tuple[lambda_.Function, apigateway.TokenAuthorizer]:
+        """Create the token authorizer; its function may only read single items of the table."""
+        function = create_function(
+            self,
+            "AuthorizerFunction",
+            shared=shared,
+            handler=AUTHORIZER_HANDLER,
+            timeout=AUTHORIZER_TIMEOUT,
+            description="Resolves API tokens to teams for API Gateway",
+        )
+        iam.Grant.add_to_principal(
+            grantee=function, actions=["dynamodb:GetItem"], resource_arns=[data.table.table_arn]
+        )
+        authorizer = apigateway.TokenAuthorizer(
+            self,
+            "TokenAuthorizer",
+            handler=function,
+            identity_source=apigateway.IdentitySource.header("Authorization"),
+            validation_regex=TOKEN_HEADER_PATTERN,
+            results_cache_ttl=AUTHORIZER_CACHE_TTL,
+        )
+        return function, authorizer
 
     def _create_rest_api(self) -> apigateway.RestApi:
         access_logs = logs.LogGroup(
@@ -81,6 +116,7 @@ class Api(Construct):
             rest_api_name="backlinks",
             description="Backlink profiles, spam scores and disavow exports",
             endpoint_types=[apigateway.EndpointType.REGIONAL],
+            binary_media_types=list(BINARY_MEDIA_TYPES),
             # Execution logging (logging_level below) needs the account-wide API Gateway CloudWatch role.
             cloud_watch_role=True,
             deploy_options=apigateway.StageOptions(
@@ -116,7 +152,8 @@ class Api(Construct):
         acknowledge(
             rest_api,
             "AwsSolutions-APIG3",
-            "No AWS WAF web ACL yet: requests are signed (IAM) and the stage is throttled.",
+            "No AWS WAF web ACL yet: every route but the API description needs an API token and the "
+            "stage is throttled.",
         )
         return rest_api
 
@@ -141,17 +178,17 @@ class Api(Construct):
             acknowledge(method, "AwsSolutions-COG4", reason)
             return
 
-        # NOTE: IAM (SigV4) authorization is temporary until token auth for teams replaces it. The
-        # function then reads the team from the authorizer context instead of DEFAULT_TEAM_ID.
         method = resource.add_method(
             route.method,
             integration,
-            authorization_type=apigateway.AuthorizationType.IAM,
+            authorization_type=apigateway.AuthorizationType.CUSTOM,
+            authorizer=self.authorizer,
             request_validator=validator,
             request_parameters=request_parameters or None,
         )
         acknowledge(
             method,
             "AwsSolutions-COG4",
-            "Callers sign requests with IAM (SigV4) until token auth replaces it; no Cognito user pool.",
+            "Callers are teams with API tokens checked by the Lambda token authorizer; there are no "
+            "end-user accounts for a Cognito user pool.",
         )

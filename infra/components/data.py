@@ -92,7 +92,10 @@ class DataStore(Construct):
             server_access_logs_bucket=access_logs_bucket,
             server_access_logs_prefix="exports/",
             lifecycle_rules=[
+                # Only exports/ expires. disavow-versions/ contains every generated disavow file, kept
+                # so users can compare and restore versions.
                 s3.LifecycleRule(
+                    prefix="exports/",
                     expiration=Duration.days(EXPORTS_EXPIRY_DAYS),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )

@@ -17,6 +17,7 @@ from infra.definitions import ENV_DFS_SECRET_ARN, QUEUES, QueueDefinition
 CONSUMER_SENDS_TO: dict[str, tuple[str, ...]] = {
     "pull": ("spam",),
     "spam": (),
+    "delta": (),
 }
 # The maximum retention SQS allows, so a poison message can be inspected and redriven later.
 DEAD_LETTER_RETENTION = Duration.days(14)

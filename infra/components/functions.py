@@ -17,9 +17,9 @@ LAYER_DIR = ROOT / "layers" / "build"
 LAYER_STAMP_FILE = ".inputs-hash"
 
 DEFAULTS = FunctionDefaults()
-# Settings.from_env reads DEFAULT_TEAM_ID. Until token auth supplies a team per request, every
-# request acts for this one team.
-DEFAULT_TEAM_ID = "local"
+# Settings.from_env reads DEFAULT_TEAM_ID. Deployed, it is empty: the token authorizer supplies the
+# team of every request, and a request without one is rejected instead of acting for a default team.
+DEFAULT_TEAM_ID = ""
 POWERTOOLS_LOG_LEVEL = "INFO"
 
 _ARCHITECTURES = {arch.name: arch for arch in (lambda_.Architecture.X86_64, lambda_.Architecture.ARM_64)}

@@ -39,6 +39,11 @@ def main() -> None:
     )
     print(f"API listening on {runtime.url}  (OpenAPI: {runtime.url}/v1/openapi.json)", flush=True)
     print(f"AWS services (moto) at {runtime.aws_endpoint_url}; {provider}", flush=True)
+    print(
+        f"Team {runtime.default_team_id!r} (tier {runtime.default_tier}); send this header with every request:\n"
+        f"  Authorization: Bearer {runtime.token}",
+        flush=True,
+    )
     print("Press Ctrl-C to stop.", flush=True)
     try:
         stopped.wait()

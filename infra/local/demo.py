@@ -77,9 +77,10 @@ def validate_disavow(path: Path) -> tuple[int, int]:
     return entries, len(lines)
 
 
-def run(api_url: str, domain: str, limit: int, threshold: int, out: Path) -> None:
+def run(api_url: str, token: str, domain: str, limit: int, threshold: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    with httpx.Client(base_url=api_url, timeout=60) as api:
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=api_url, timeout=60, headers=headers) as api:
         print(f"Quick-Pull of {domain} ({limit} referring domains, full analysis)", flush=True)
         started = check(
             api.post(f"/v1/backlinks/by-domain/{domain}/pull", json={"limit": limit, "full_analysis": True}),
@@ -155,12 +156,17 @@ def main() -> None:
     )
     parser.add_argument("--out", default="demo-output", help="folder for disavow.txt and the CSV")
     parser.add_argument(
-        "--api-url", help="use an API that is already running instead of starting the local runtime"
+        "--api-url",
+        help="use an API that is already running instead of starting the local runtime "
+        "(its token in BACKLINKS_API_TOKEN)",
     )
     args = parser.parse_args()
 
     if args.api_url:
-        run(args.api_url, args.domain, args.limit, args.threshold, Path(args.out))
+        token = os.environ.get("BACKLINKS_API_TOKEN")
+        if not token:
+            fail("set BACKLINKS_API_TOKEN to an API token of the running API (make local prints one)")
+        run(args.api_url, token, args.domain, args.limit, args.threshold, Path(args.out))
         return
 
     from infra.local.runtime import LocalRuntime
@@ -173,7 +179,7 @@ def main() -> None:
     )
     with LocalRuntime(use_real_dataforseo=real, log_level="WARNING") as runtime:
         print(f"API at {runtime.url}\n", flush=True)
-        run(runtime.url, args.domain, args.limit, args.threshold, Path(args.out))
+        run(runtime.url, runtime.token, args.domain, args.limit, args.threshold, Path(args.out))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ def route_pattern(path: str) -> re.Pattern:
 
 
 ROUTE_PATTERNS = [(route.method, route.path, route_pattern(route.path)) for route in ROUTES]
+PUBLIC_ROUTES = {(route.method, route.path) for route in ROUTES if route.public}
+# API Gateway's response bodies when a TOKEN authorizer rejects a request (401) or returns a Deny policy (403).
+UNAUTHORIZED_BODY = b'{"message":"Unauthorized"}'
+DENIED_BODY = b'{"message":"User is not authorized to access this resource with an explicit deny"}'
 
 
 def match_route(method: str, path: str) -> str | None:
@@ -85,11 +89,19 @@ def build_event(
 
 class LocalGateway:
     def __init__(
-        self, handler: Callable[[dict, object], dict], host: str = "127.0.0.1", port: int = 0
+        self,
+        handler: Callable[[dict, object], dict],
+        host: str = "127.0.0.1",
+        port: int = 0,
+        authorizer: Callable[[dict, object], dict] | None = None,
     ) -> None:
         if host not in LOCAL_HOSTS:
             raise ValueError(f"the local gateway listens on 127.0.0.1 only, not {host!r}")
         self.handler = handler
+        # The TOKEN authorizer run in front of every non-public route, as the deployed API does.
+        # Unlike API Gateway, no result is cached, so a revoked token is refused at once.
+        self.authorizer = authorizer
+        self._authorizer_lock = threading.Lock()
         # One request at a time reaches the handler, as in one Lambda execution environment: the
         # resolver keeps the current event on a shared object.
         self._lock = threading.Lock()
@@ -143,6 +155,12 @@ class LocalGateway:
         for name, value in request.headers.items():
             headers.setdefault(name, []).append(value)
         event = build_event(request.command, request.path, headers, body, resource)
+        if self.authorizer is not None and (request.command, resource) not in PUBLIC_ROUTES:
+            rejection = self.authorize(event)
+            if rejection is not None:
+                status, message = rejection
+                self.reply(request, status, {"Content-Type": ["application/json"]}, message)
+                return
         try:
             with self._lock:
                 response = self.handler(event, LambdaContext("backlinks-api"))
@@ -158,6 +176,39 @@ class LocalGateway:
         payload = response.get("body") or ""
         data = base64.b64decode(payload) if response.get("isBase64Encoded") else payload.encode("utf-8")
         self.reply(request, int(response["statusCode"]), reply_headers, data)
+
+    def authorize(self, event: dict) -> tuple[int, bytes] | None:
+        """Run the authorizer for a request event. Returns (status, body) of the rejection, or None.
+
+        On success the authorizer's context goes into event["requestContext"]["authorizer"].
+        """
+        token = next(
+            (value for name, value in event["headers"].items() if name.lower() == "authorization"), ""
+        )
+        if not token:
+            # API Gateway answers a missing identity source itself, without calling the authorizer.
+            return 401, UNAUTHORIZED_BODY
+        method_arn = (
+            "arn:aws:execute-api:us-east-1:000000000000:local/local/"
+            f"{event['httpMethod']}{event['requestContext']['resourcePath']}"
+        )
+        authorizer_event = {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn}
+        try:
+            with self._authorizer_lock:
+                result = self.authorizer(authorizer_event, LambdaContext("backlinks-authorizer"))
+        except Exception as error:  # noqa: BLE001 - API Gateway maps authorizer errors to 401 or 500
+            if str(error) == "Unauthorized":
+                return 401, UNAUTHORIZED_BODY
+            logger.exception("local_authorizer_error", extra={"path": event["path"]})
+            return 500, b'{"message":null}'
+        statements = result.get("policyDocument", {}).get("Statement", [])
+        if not statements or any(statement.get("Effect") != "Allow" for statement in statements):
+            return 403, DENIED_BODY
+        event["requestContext"]["authorizer"] = {
+            **(result.get("context") or {}),
+            "principalId": result.get("principalId"),
+        }
+        return None
 
     @staticmethod
     def reply(

@@ -9,15 +9,26 @@ import importlib
 import logging
 import os
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 from moto.server import ThreadedMotoServer
 
-from infra.definitions import API_HANDLER, METRICS_NAMESPACE, QUEUES, SERVICE_NAME
+from infra.definitions import (
+    API_HANDLER,
+    AUTHORIZER_HANDLER,
+    DELTA_DISPATCHER_HANDLER,
+    ENV_FULL_REFRESH_STATE_MACHINE_ARN,
+    METRICS_NAMESPACE,
+    QUEUES,
+    REFRESH_STEPS_HANDLER,
+    SERVICE_NAME,
+)
 from infra.local import resources
 from infra.local.emulator import DataForSEOEmulator
-from infra.local.gateway import LocalGateway
+from infra.local.gateway import LambdaContext, LocalGateway
 from infra.local.pollers import QueuePoller
+from infra.local.workflows import WorkflowPoller, create_state_machine
 
 # moto needs some credentials; these reach only moto on 127.0.0.1.
 LOCAL_AWS_ENV = {
@@ -41,12 +52,17 @@ class LocalRuntime:
     visibility_timeout_seconds: int = 5
     log_level: str = "INFO"
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The team that start() creates with an active subscription; its API token is `token`.
+    default_team_id: str = "local"
+    default_tier: str = "pro"
 
     moto: ThreadedMotoServer | None = field(default=None, init=False)
     emulator: DataForSEOEmulator | None = field(default=None, init=False)
     gateway: LocalGateway | None = field(default=None, init=False)
     pollers: dict[str, QueuePoller] = field(default_factory=dict, init=False)
+    workflow_poller: WorkflowPoller | None = field(default=None, init=False)
     env: dict[str, str] = field(default_factory=dict, init=False)
+    token: str | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -78,6 +94,7 @@ class LocalRuntime:
         # moto's state is shared by every moto server in this process: start from an empty one.
         httpx.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
         env.update(resources.create_all(endpoint, visibility_timeout=self.visibility_timeout_seconds))
+        env[ENV_FULL_REFRESH_STATE_MACHINE_ARN] = create_state_machine(endpoint)
 
         if self.use_real_dataforseo:
             if not (os.environ.get("DFS_LOGIN") and os.environ.get("DFS_PASSWORD")):
@@ -93,7 +110,12 @@ class LocalRuntime:
         self.env = env
         self._forget_cached_state()
 
-        self.gateway = LocalGateway(load_handler(API_HANDLER), port=self.port)
+        from infra.local.admin import create_team
+
+        self.token = create_team(env["TABLE_NAME"], self.default_team_id, self.default_tier)
+        self.gateway = LocalGateway(
+            load_handler(API_HANDLER), port=self.port, authorizer=load_handler(AUTHORIZER_HANDLER)
+        )
         self.gateway.start()
         for queue in QUEUES:
             poller = QueuePoller(
@@ -105,9 +127,25 @@ class LocalRuntime:
             )
             poller.start()
             self.pollers[queue.name] = poller
+        self.workflow_poller = WorkflowPoller(
+            env[ENV_FULL_REFRESH_STATE_MACHINE_ARN], REFRESH_STEPS_HANDLER, endpoint_url=endpoint
+        )
+        self.workflow_poller.start()
         return self
 
+    def run_dispatcher(self, at: datetime | None = None) -> dict:
+        """Invoke the daily delta dispatcher now, as its EventBridge schedule would at `at` (UTC)."""
+        event = {
+            "source": "aws.events",
+            "detail-type": "Scheduled Event",
+            "time": (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "detail": {},
+        }
+        return load_handler(DELTA_DISPATCHER_HANDLER)(event, LambdaContext("backlinks-delta-dispatcher"))
+
     def stop(self) -> None:
+        if self.workflow_poller:
+            self.workflow_poller.stop()
         for poller in self.pollers.values():
             poller.stop()
         if self.gateway:

@@ -13,13 +13,32 @@ JOB_TIMEOUT_SECONDS = 120
 @pytest.fixture(scope="session")
 def runtime():
     # A 1-second visibility timeout makes SQS redeliver failed messages within the test's time.
-    with LocalRuntime(visibility_timeout_seconds=1, log_level="WARNING") as started:
+    # Short vendor timeouts and two retries keep the fault tests within seconds.
+    quick_vendor = {"DFS_TIMEOUT_SECONDS": "2", "DFS_MAX_RETRIES": "2"}
+    with LocalRuntime(visibility_timeout_seconds=1, log_level="WARNING", extra_env=quick_vendor) as started:
         yield started
 
 
 @pytest.fixture(scope="session")
 def api(runtime):
-    with httpx.Client(base_url=runtime.url, timeout=30) as client:
+    """A client of the runtime's default team ("local", tier pro)."""
+    headers = {"Authorization": f"Bearer {runtime.token}"}
+    with httpx.Client(base_url=runtime.url, timeout=30, headers=headers) as client:
+        yield client
+
+
+def team_client(runtime, team_id: str, tier: str = "pro") -> httpx.Client:
+    """Create a team with an active subscription and return a client that sends its token."""
+    from infra.local.admin import create_team
+
+    token = create_team(runtime.env["TABLE_NAME"], team_id, tier)
+    return httpx.Client(base_url=runtime.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="session")
+def second_team_api(runtime):
+    """A client of another team ("second-team", tier pro), for cross-team tests."""
+    with team_client(runtime, "second-team") as client:
         yield client
 
 
@@ -29,6 +48,17 @@ def emulator(runtime):
     runtime.emulator.reset_counts()
     yield runtime.emulator
     runtime.emulator.clear_faults()
+    restore_provider()
+
+
+def restore_provider() -> None:
+    """Run the scheduled provider probe, so a test that made DataForSEO refuse the account (40204)
+    leaves the provider status active for the next test."""
+    from backlinks.handlers.provider_probe import handler
+    from infra.local.gateway import LambdaContext
+
+    result = handler({}, LambdaContext("backlinks-provider-probe"))
+    assert result["status"] == "active", result
 
 
 def wait_for_job(api: httpx.Client, job_id: str, timeout: float = JOB_TIMEOUT_SECONDS) -> dict:

@@ -12,14 +12,26 @@ from aws_cdk import Stack, Validations
 from aws_cdk.assertions import Annotations, Match, Template
 from cdk_nag import AwsSolutionsChecks
 
+from backlinks.handlers.disavow_routes import UPLOAD_CONTENT_TYPES
+from backlinks.logic.teams import new_token
 from infra.app import STACK_NAME, build_app, read_cdk_json_context
-from infra.components.api import STAGE_NAME, THROTTLING_BURST_LIMIT, THROTTLING_RATE_LIMIT
+from infra.components.api import (
+    AUTHORIZER_CACHE_TTL,
+    STAGE_NAME,
+    THROTTLING_BURST_LIMIT,
+    THROTTLING_RATE_LIMIT,
+    TOKEN_HEADER_PATTERN,
+)
 from infra.definitions import (
     API_HANDLER,
+    AUTHORIZER_HANDLER,
+    BINARY_MEDIA_TYPES,
     ENV_DFS_SECRET_ARN,
     ENV_EXPORTS_BUCKET,
     ENV_TABLE_NAME,
     EXPORTS_EXPIRY_DAYS,
+    PROVIDER_PROBE_HANDLER,
+    PROVIDER_PROBE_SCHEDULE,
     QUEUES,
     ROUTES,
     TABLE,
@@ -144,8 +156,31 @@ def test_api_has_one_method_per_route(resources):
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: f"{route.method} {route.path}")
 def test_route_authorization(resources, route):
     method = methods_by_route(resources)[(route.method, route.path)]
-    expected = "NONE" if route.public else "AWS_IAM"
-    assert method["AuthorizationType"] == expected
+    if route.public:
+        assert method["AuthorizationType"] == "NONE"
+        assert "AuthorizerId" not in method
+        return
+    (authorizer_id,) = of_type(resources, "AWS::ApiGateway::Authorizer")
+    assert method["AuthorizationType"] == "CUSTOM"
+    assert method["AuthorizerId"] == {"Ref": authorizer_id}
+
+
+def test_token_authorizer_caches_briefly(resources):
+    (authorizer,) = of_type(resources, "AWS::ApiGateway::Authorizer").values()
+    properties = authorizer["Properties"]
+    authorizer_function_id, _ = function_by_handler(resources, AUTHORIZER_HANDLER)
+    assert properties["Type"] == "TOKEN"
+    assert properties["IdentitySource"] == "method.request.header.Authorization"
+    assert properties["AuthorizerResultTtlInSeconds"] == AUTHORIZER_CACHE_TTL.to_seconds() == 60
+    assert properties["IdentityValidationExpression"] == TOKEN_HEADER_PATTERN
+    assert authorizer_function_id in str(properties["AuthorizerUri"])
+
+
+def test_token_pattern_matches_issued_tokens():
+    _token_id, token = new_token()
+    assert re.match(TOKEN_HEADER_PATTERN, f"Bearer {token}")
+    assert not re.match(TOKEN_HEADER_PATTERN, f"Bearer {token}x")
+    assert not re.match(TOKEN_HEADER_PATTERN, token)
 
 
 def test_openapi_route_is_public(resources):
@@ -202,6 +237,14 @@ def test_stage_throttling_and_logging(template):
             ),
         },
     )
+
+
+def test_api_passes_uploads_as_binary(template):
+    rest_api = template.find_resources("AWS::ApiGateway::RestApi")
+    (properties,) = [resource["Properties"] for resource in rest_api.values()]
+
+    assert properties["BinaryMediaTypes"] == list(BINARY_MEDIA_TYPES)
+    assert set(UPLOAD_CONTENT_TYPES) <= set(properties["BinaryMediaTypes"])
 
 
 # Queues and consumers
@@ -318,6 +361,9 @@ def test_exports_bucket_private_encrypted_expiring(stack, resources):
     }
     expirations = [rule.get("ExpirationInDays") for rule in properties["LifecycleConfiguration"]["Rules"]]
     assert expirations == [EXPORTS_EXPIRY_DAYS]
+    # Disavow versions live outside exports/ and are kept.
+    prefixes = [rule.get("Prefix") for rule in properties["LifecycleConfiguration"]["Rules"]]
+    assert prefixes == ["exports/"]
     assert properties["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": logs_id}
 
 
@@ -339,7 +385,9 @@ def test_buckets_deny_plain_http(resources):
 
 def test_functions_share_runtime_and_tracing(resources):
     functions = of_type(resources, "AWS::Lambda::Function")
-    assert len(functions) == 1 + len(QUEUES)
+    # The API, one consumer per queue, the token authorizer, the provider probe, the full refresh
+    # steps function and the delta dispatcher.
+    assert len(functions) == 1 + len(QUEUES) + 4
     for function in functions.values():
         properties = function["Properties"]
         assert properties["Runtime"] == DEFAULTS.runtime
@@ -366,12 +414,19 @@ def test_function_environment(resources):
         "POWERTOOLS_LOG_LEVEL",
     } | queue_variables
     _, api_function = function_by_handler(resources, API_HANDLER)
-    assert set(api_function["Properties"]["Environment"]["Variables"]) == common
+    # The API starts full refreshes, so it alone gets the state machine's ARN.
+    api_variables = set(api_function["Properties"]["Environment"]["Variables"])
+    assert api_variables == common | {"FULL_REFRESH_STATE_MACHINE_ARN"}
     for definition in QUEUES:
         _, worker = function_by_handler(resources, definition.consumer_handler)
         variables = worker["Properties"]["Environment"]["Variables"]
         assert set(variables) == common | {ENV_DFS_SECRET_ARN}
-        assert variables["DEFAULT_TEAM_ID"] == "local"
+        # Deployed, every team comes from the token authorizer: there is no default team.
+        assert variables["DEFAULT_TEAM_ID"] == ""
+    _, authorizer = function_by_handler(resources, AUTHORIZER_HANDLER)
+    assert set(authorizer["Properties"]["Environment"]["Variables"]) == common
+    _, probe = function_by_handler(resources, PROVIDER_PROBE_HANDLER)
+    assert set(probe["Properties"]["Environment"]["Variables"]) == common | {ENV_DFS_SECRET_ARN}
 
 
 # IAM, per function
@@ -421,10 +476,58 @@ def test_table_access_names_each_index(stack, resources):
         {"Fn::Join": ["", [{"Fn::GetAtt": [table_id, "Arn"]}, f"/index/{index.name}"]]}
         for index in TABLE.local_indexes
     ]
+    single_item_handlers = {AUTHORIZER_HANDLER, PROVIDER_PROBE_HANDLER}
     for function in of_type(resources, "AWS::Lambda::Function").values():
+        if function["Properties"]["Handler"] in single_item_handlers:
+            continue
         (statement,) = statements_with_action(role_statements(resources, function), "dynamodb:Query")
         # The IAM policy minimizer sorts resources, so compare without order.
         assert sorted(map(str, statement["Resource"])) == sorted(map(str, expected))
+
+
+def test_authorizer_reads_single_items_only(stack, resources):
+    _, function = function_by_handler(resources, AUTHORIZER_HANDLER)
+    statements = [
+        statement
+        for statement in role_statements(resources, function)
+        if not actions_of([statement]) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        and not any(action.startswith("logs:") for action in actions_of([statement]))
+    ]
+    table_id = logical_id(stack.node.find_child("Data").node.find_child("Table"))
+    assert statements == [
+        {"Action": "dynamodb:GetItem", "Effect": "Allow", "Resource": {"Fn::GetAtt": [table_id, "Arn"]}}
+    ]
+
+
+def test_provider_probe_permissions(stack, resources):
+    _, function = function_by_handler(resources, PROVIDER_PROBE_HANDLER)
+    statements = role_statements(resources, function)
+    actions = actions_of(statements)
+    assert "secretsmanager:GetSecretValue" in actions
+    dynamodb_actions = {action for action in actions if action.startswith("dynamodb:")}
+    assert dynamodb_actions == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+    assert not {action for action in actions if action.startswith(("s3:", "sqs:"))}
+
+
+def test_provider_probe_schedule(resources):
+    probe_id, _ = function_by_handler(resources, PROVIDER_PROBE_HANDLER)
+    ((rule_id, rule),) = [
+        (key, rule)
+        for key, rule in of_type(resources, "AWS::Events::Rule").items()
+        if rule["Properties"]["ScheduleExpression"] == PROVIDER_PROBE_SCHEDULE
+    ]
+    properties = rule["Properties"]
+    assert properties["ScheduleExpression"] == PROVIDER_PROBE_SCHEDULE == "rate(15 minutes)"
+    assert properties["State"] == "ENABLED"
+    (target,) = properties["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [probe_id, "Arn"]}
+    permissions = [
+        permission["Properties"]
+        for permission in of_type(resources, "AWS::Lambda::Permission").values()
+        if permission["Properties"]["Principal"] == "events.amazonaws.com"
+        and permission["Properties"]["SourceArn"] == {"Fn::GetAtt": [rule_id, "Arn"]}
+    ]
+    assert [permission["FunctionName"] for permission in permissions] == [{"Fn::GetAtt": [probe_id, "Arn"]}]
 
 
 def test_roles_have_no_managed_policies_except_api_logging(resources):

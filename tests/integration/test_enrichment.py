@@ -182,3 +182,15 @@ def test_dynamodb_writes_are_batched(services, emulator):
     assert counts["PutItem"] == 1 + emulator.call_counts()["bulk_spam_score"]
     assert counts.get("Scan", 0) == 0
     assert counts.get("UpdateItem", 0) < 20
+
+
+def test_second_enrichment_writes_nothing_new(services, emulator):
+    store_domains(services, 1000)
+    run_enrichment(services)
+    dynamodb_requests.reset()
+
+    run_enrichment(services)
+
+    # Only the job's own items change: the scores were cached and already on the items.
+    assert dynamodb_requests.counts.get("BatchWriteItem", 0) == 0
+    assert emulator.call_counts().get("bulk_spam_score", 0) == 1

@@ -71,3 +71,104 @@ SCORE_SK = "SCORE"
 
 PROVIDER_PK = "PROVIDER#dataforseo"
 PROVIDER_SK = "STATUS"
+
+# Teams, subscriptions and API tokens. A token's own partition (TOKEN#<token_id>) is read by the
+# authorizer before the team is known; the team's copy under TEAM#<team_id> serves the token list.
+TEAM_SK = "TEAM"
+SUBSCRIPTION_SK = "SUBSCRIPTION#backlinks"
+
+
+def token_pk(token_id: str) -> str:
+    return f"TOKEN#{token_id}"
+
+
+TOKEN_SK = "TOKEN"
+
+
+def team_token_sk(token_id: str) -> str:
+    return f"TOKEN#{token_id}"
+
+
+TEAM_TOKEN_PREFIX = "TOKEN#"
+
+
+def team_project_prefix() -> str:
+    """Sort key prefix of a team's project items under team_pk (written by Project Mode)."""
+    return "PROJECT#"
+
+
+def daily_counter_pk(team_id: str, day: str) -> str:
+    """Counters of one team and one UTC day (YYYY-MM-DD), such as the lookups started."""
+    return f"TEAM#{team_id}#COUNTER#{day}"
+
+
+def monthly_spend_pk(team_id: str, month: str) -> str:
+    """Running DataForSEO cost total of one team and one calendar month (YYYY-MM, UTC)."""
+    return f"TEAM#{team_id}#SPEND#{month}"
+
+
+SPEND_SK = "TOTAL"
+
+
+# Project Mode --------------------------------------------------------------------------------------
+
+
+def project_sk(project_id: str) -> str:
+    """Sort key of a project item under team_pk; check_project_limit counts these."""
+    return f"{team_project_prefix()}{project_id}"
+
+
+def links_pk(scope: Scope, generation: str) -> str:
+    """Partition of the backlinks (one item per referring page) of one generation of a project."""
+    return f"{generation_pk(scope, generation)}#LINKS"
+
+
+def link_sk(link_id: str) -> str:
+    return f"LINK#{link_id}"
+
+
+def events_pk(scope: Scope) -> str:
+    """Partition of a project's event log, sorted by the time the change happened."""
+    return f"{scope_pk(scope)}#EVENTS"
+
+
+DUE_SHARDS = 8  # due items spread over this many partitions, each read by one Query
+
+
+def due_pk(shard: int) -> str:
+    return f"DUE#{shard}"
+
+
+def due_sk(day: str, team_id: str, project_id: str) -> str:
+    """Sort key of a project's daily pull due on `day` (YYYY-MM-DD), so one Query reads all due items."""
+    return f"{day}#{team_id}#{project_id}"
+
+
+# Keep lists (domains never disavowed) and disavow file versions.
+KEEP_SK_PREFIX = "KEEP#"
+
+
+def team_keep_list_pk(team_id: str) -> str:
+    """Keep list that applies to every lookup and project of a team."""
+    return f"TEAM#{team_id}#KEEP"
+
+
+def scope_keep_list_pk(scope: Scope) -> str:
+    """Keep list of one lookup or project."""
+    return f"{scope_pk(scope)}#KEEP"
+
+
+def keep_entry_sk(domain: str) -> str:
+    return f"{KEEP_SK_PREFIX}{domain}"
+
+
+def disavow_versions_pk(scope: Scope) -> str:
+    """Versions of a lookup's or a project's disavow file, sorted by time through their ids."""
+    return f"{scope_pk(scope)}#DISAVOW"
+
+
+VERSION_SK_PREFIX = "VERSION#"
+
+
+def disavow_version_sk(version_id: str) -> str:
+    return f"{VERSION_SK_PREFIX}{version_id}"

@@ -332,7 +332,8 @@ class Store:
         """Write cached scores onto the generation's referring domain items. Returns items updated.
 
         Reads the items in batches of 100 and writes them back in batches of 25, which costs fewer
-        requests than one UpdateItem per domain.
+        requests than one UpdateItem per domain. Items that already carry the same check are not
+        written again.
         """
         pk = keys.generation_pk(scope, generation)
         domains = list(scores)
@@ -340,6 +341,8 @@ class Store:
         with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
             for item in self._batch_get([{"pk": pk, "sk": keys.referring_domain_sk(d)} for d in domains]):
                 score = scores[item["domain"]]
+                if item.get("spam_checked_at") == _iso(score.checked_at):
+                    continue
                 item["spam_score"] = score.spam_score
                 item["spam_checked_at"] = _iso(score.checked_at)
                 if score.spam_score is None:

@@ -1,21 +1,30 @@
 """API Gateway entry point: one REST resolver, one router per resource, errors mapped in one place."""
 
+import math
+from datetime import UTC, datetime
+
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from backlinks.errors import (
+    BudgetExceededError,
     ConflictError,
+    DailyLimitError,
     EmptyExportError,
     ExportLimitError,
     InvalidDomainError,
     InvalidParameterError,
     NotFoundError,
+    PayloadTooLargeError,
+    PlanLimitError,
     ProviderUnavailableError,
     ServiceError,
+    SubscriptionRequiredError,
+    UnauthorizedError,
 )
-from backlinks.handlers import job_routes, lookup_routes
+from backlinks.handlers import disavow_routes, job_routes, lookup_routes, project_routes, team_routes
 from backlinks.handlers.context import json_response
 from backlinks.observability import logger, metrics, tracer
 
@@ -30,12 +39,21 @@ STATUS_BY_ERROR: dict[type[ServiceError], int] = {
     ConflictError: 409,
     EmptyExportError: 409,
     ExportLimitError: 422,
+    PayloadTooLargeError: 413,
     ProviderUnavailableError: 503,
+    UnauthorizedError: 401,
+    SubscriptionRequiredError: 402,
+    PlanLimitError: 402,
+    BudgetExceededError: 402,
+    DailyLimitError: 429,
 }
 
 app = APIGatewayRestResolver(enable_validation=True)
 app.include_router(lookup_routes.router)
 app.include_router(job_routes.router)
+app.include_router(team_routes.router)
+app.include_router(project_routes.router)
+app.include_router(disavow_routes.router)
 
 
 def error_body(code: str, message: str, details: object = None) -> dict:
@@ -45,7 +63,16 @@ def error_body(code: str, message: str, details: object = None) -> dict:
 @app.exception_handler(ServiceError)
 def handle_service_error(error: ServiceError) -> Response:
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
-    return json_response(status, error_body(error.code, error.message, error.details))
+    headers = None
+    if status == 429 and isinstance(error, DailyLimitError) and error.resets_at:
+        headers = {"Retry-After": str(retry_after_seconds(error.resets_at))}
+    return json_response(status, error_body(error.code, error.message, error.details), headers)
+
+
+def retry_after_seconds(resets_at: str) -> int:
+    """Seconds from now until an ISO 8601 reset time, at least 1."""
+    remaining = datetime.fromisoformat(resets_at) - datetime.now(UTC)
+    return max(1, math.ceil(remaining.total_seconds()))
 
 
 @app.exception_handler(RequestValidationError)
@@ -72,9 +99,17 @@ def not_found(_error: Exception) -> Response:
     return json_response(404, error_body("not_found", f"no route {app.current_event.http_method} {path}"))
 
 
+def body_limit(event: dict) -> int:
+    """Return the maximum request body length in characters of this event's route."""
+    # File uploads may be larger; their routes also check the decoded size and name their own limit.
+    if event.get("resource") in disavow_routes.UPLOAD_RESOURCES:
+        return disavow_routes.MAX_UPLOAD_EVENT_BODY_BYTES
+    return MAX_BODY_BYTES
+
+
 def body_too_large(event: dict) -> bool:
     body = event.get("body") or ""
-    return len(body) > MAX_BODY_BYTES
+    return len(body) > body_limit(event)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
@@ -83,7 +118,7 @@ def body_too_large(event: dict) -> bool:
 def handler(event: dict, context) -> dict:
     if body_too_large(event):
         message = (
-            f"request body of {len(event.get('body') or '')} bytes exceeds the limit of {MAX_BODY_BYTES}"
+            f"request body of {len(event.get('body') or '')} bytes exceeds the limit of {body_limit(event)}"
         )
         return {
             "statusCode": 413,

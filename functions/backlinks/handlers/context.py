@@ -5,6 +5,8 @@ from functools import lru_cache
 
 from aws_lambda_powertools.event_handler import Response
 
+from backlinks.errors import UnauthorizedError
+from backlinks.logic import teams
 from backlinks.services import Services, build_services
 from backlinks.settings import get_settings
 
@@ -15,15 +17,26 @@ def get_services() -> Services:
     return build_services(get_settings())
 
 
-def current_team(router) -> str:
-    """Return the caller's team: from the authorizer when there is one, else the default team.
+def caller_team(router) -> str:
+    """Return the caller's team from the Lambda authorizer's context, without checking its subscription.
 
-    NOTE: until token authentication exists every caller is the default team; the keys already
-    carry the team so adding authentication changes no stored data.
+    Without an authorizer context (a direct invocation in tests) the team is DEFAULT_TEAM_ID. When
+    that is empty, as in the deployed stack, such a request is rejected with 401.
     """
-    authorizer = (router.current_event.request_context.authorizer or {}) if router.current_event else {}
-    team_id = authorizer.get("team_id") if isinstance(authorizer, dict) else None
-    return team_id or get_services().settings.default_team_id
+    event = router.current_event
+    authorizer = event.request_context.authorizer if event else None
+    team_id = authorizer.get("team_id") if authorizer is not None else None
+    team_id = team_id or get_services().settings.default_team_id
+    if not team_id:
+        raise UnauthorizedError("the request carries no team: call the API with an API token")
+    return team_id
+
+
+def current_team(router) -> str:
+    """Return the caller's team after checking that its backlinks subscription is active (402 if not)."""
+    team_id = caller_team(router)
+    teams.require_active_subscription(get_services(), team_id)
+    return team_id
 
 
 def json_response(status_code: int, body: dict, headers: dict | None = None) -> Response:

@@ -142,10 +142,17 @@ def disavow_export(
         int, Query(ge=0, le=100, description="Minimum spam score of an entry.")
     ] = TOXIC_DEFAULT,
     format: Annotated[
-        Literal["txt", "csv"], Query(description="txt: Google disavow file; csv: spreadsheet")
+        Literal["txt", "csv", "xlsx"],
+        Query(description="txt: Google disavow file (kept as a version); csv or xlsx: spreadsheet"),
     ] = "txt",
+    reasons: Annotated[
+        bool, Query(description="txt: a comment line with the spam score above each entry")
+    ] = False,
+    rows: Annotated[
+        Literal["toxic", "all"], Query(description="csv and xlsx: the toxic domains or every referring domain")
+    ] = "toxic",
 ):
     result = exports.export_toxic_domains(
-        get_services(), lookup_view(domain), threshold=threshold, fmt=format
+        get_services(), lookup_view(domain), threshold=threshold, fmt=format, reasons=reasons, rows=rows
     )
     return download_response(router, result)

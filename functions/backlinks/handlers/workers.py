@@ -5,7 +5,7 @@ from collections.abc import Callable
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from backlinks.dataforseo.errors import DataForSEOError
-from backlinks.logic import jobs
+from backlinks.logic import jobs, provider
 from backlinks.observability import logger
 from backlinks.services import Services
 
@@ -31,6 +31,13 @@ def run_with_failure_policy(
     and fail the job on the final delivery so it never stays "running" behind a dead-letter queue.
     """
     final = is_final_delivery(record, services.settings.max_receive_count)
+    # While DataForSEO refuses the account, queued jobs stop with the stored reason instead of
+    # calling the vendor again; the provider probe restores the status.
+    inactive = provider.inactive_reason(services)
+    if inactive is not None:
+        logger.warning("job_stopped_provider_inactive", extra={"message_id": record.message_id})
+        fail(f"stopped without calling DataForSEO: {inactive}")
+        return
     try:
         work()
     except DataForSEOError as error:

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from backlinks.dal.queues import send_messages
 from backlinks.dataforseo.client import CallContext
-from backlinks.logic import jobs
+from backlinks.logic import admission, jobs
 from backlinks.models.messages import SPAM_CHUNK_MAX_DOMAINS, EnrichmentPlanMessage, SpamChunkMessage
 from backlinks.models.records import DataView, Job, JobKind, SpamScore
 from backlinks.observability import logger
@@ -87,13 +87,21 @@ def plan_enrichment(services: Services, job: Job, view: DataView, *, steps_befor
 
 
 def request_enrichment(services: Services, view: DataView) -> Job:
-    """Create an enrichment job and queue its planning, which runs in the spam worker."""
+    """Create an enrichment job and queue its planning, which runs in the spam worker.
+
+    Raises before creating anything when the subscription, the provider or the budget refuses it.
+    """
+    estimate = admission.admit_enrichment(services, view)
     job = jobs.create_job(
         services,
         team_id=view.scope.team_id,
         kind=JobKind.SPAM_ENRICHMENT,
         target=view.target,
-        parameters={"generation": view.generation, "scope": view.scope.kind.value},
+        parameters={
+            "generation": view.generation,
+            "scope": view.scope.kind.value,
+            "estimated_cost_usd": estimate,
+        },
     )
     plan = EnrichmentPlanMessage(
         team_id=view.scope.team_id,

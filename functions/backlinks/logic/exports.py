@@ -1,5 +1,6 @@
-"""Disavow and CSV exports of a lookup's toxic referring domains, stored in S3."""
+"""Disavow, CSV and Excel exports of a lookup's or a project's referring domains, stored in S3."""
 
+import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -9,21 +10,15 @@ import idna
 from backlinks.dal.exports import put_export
 from backlinks.errors import EmptyExportError
 from backlinks.logic.csv_export import build_csv
-from backlinks.logic.disavow import build_disavow_file
+from backlinks.logic.disavow_merge import ToxicDomain, build_document
+from backlinks.logic.keep_list import effective_keep_list, kept_by
+from backlinks.logic.versions import save_version, version_key
+from backlinks.logic.xlsx_export import build_xlsx
 from backlinks.models.records import DataView, ReferringDomain
 from backlinks.services import Services
 
 EXPORT_RECORD_RETENTION = timedelta(days=365)
-CSV_COLUMNS = (
-    "domain",
-    "spam_score",
-    "is_toxic",
-    "rank",
-    "backlinks",
-    "backlinks_spam_score",
-    "first_seen",
-    "lost_date",
-)
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 1000
 
 
@@ -52,58 +47,166 @@ def display_name(target: str) -> str:
         return target
 
 
-def export_toxic_domains(services: Services, view: DataView, *, threshold: int, fmt: str) -> dict:
-    """Build the export of a lookup or a project, store it and return its presigned download and counts."""
-    team_id, target = view.scope.team_id, view.target
-    toxic = list(iter_toxic_domains(services, view, threshold))
-    fetched = view.fetched_at.date().isoformat() if view.fetched_at else "unknown"
+def export_toxic_domains(
+    services: Services,
+    view: DataView,
+    *,
+    threshold: int,
+    fmt: str,
+    reasons: bool = False,
+    rows: str = "toxic",
+) -> dict:
+    """Build the export of a lookup or a project, store it and return its presigned download and counts.
+
+    fmt "txt" is a Google disavow file of the toxic domains minus the keep lists, kept as a new
+    disavow version. With `reasons`, each entry gets a comment line with its spam score. fmt "csv"
+    and "xlsx" are spreadsheets of the toxic domains (rows "toxic") or of every referring domain
+    (rows "all").
+    """
+    if fmt == "txt":
+        return export_disavow_file(services, view, threshold=threshold, reasons=reasons)
+    return export_spreadsheet(services, view, threshold=threshold, fmt=fmt, rows=rows)
+
+
+def _empty_export_error(view: DataView, threshold: int) -> EmptyExportError:
+    return EmptyExportError(
+        f"no referring domain of {view.target} has a spam score of {threshold} or more, so there is nothing "
+        "to export. An empty disavow file uploaded to Google would clear your current list.",
+        target=view.target,
+        threshold=threshold,
+    )
+
+
+def export_disavow_file(services: Services, view: DataView, *, threshold: int, reasons: bool) -> dict:
+    """Build the disavow file of the toxic domains, store it as a new version and return its download."""
+    target = view.target
+    toxic = [
+        ToxicDomain(record.domain, record.spam_score)
+        for record in iter_toxic_domains(services, view, threshold)
+    ]
     if not toxic:
-        raise EmptyExportError(
-            f"no referring domain of {target} has a spam score of {threshold} or more, so there is nothing "
-            "to export. An empty disavow file uploaded to Google would clear your current list.",
-            target=target,
-            threshold=threshold,
+        raise _empty_export_error(view, threshold)
+
+    now = services.clock()
+    fetched = view.fetched_at.date().isoformat() if view.fetched_at else "unknown"
+    document = build_document(
+        header=(
+            f"Disavow list for {target}: referring domains with a spam score of {threshold} or more",
+            f"Backlink data fetched {fetched}, file generated {now.date().isoformat()}",
+        ),
+        toxic=toxic,
+        keep=effective_keep_list(services, view.scope),
+        reasons=reasons,
+        reason_text=f"(threshold {threshold}), backlink data fetched {fetched}",
+    )
+    counts = document.counts()
+    filename = f"disavow-{display_name(target)}-{now.date().isoformat()}.txt"
+    version = save_version(
+        services,
+        view,
+        document.content,
+        source="export",
+        filename=filename,
+        details={"threshold": threshold, "reasons": reasons, **counts},
+    )
+    _record_export(
+        services,
+        view,
+        version["version_id"],
+        "txt",
+        threshold,
+        filename,
+        version_key(view.scope, version["version_id"]),
+        counts,
+    )
+    return {
+        "url": version["url"],
+        "expires_at": version["expires_at"],
+        "format": "txt",
+        "filename": filename,
+        "threshold": threshold,
+        "reasons": reasons,
+        "version_id": version["version_id"],
+        "data_fetched_at": view.fetched_at.isoformat() if view.fetched_at else None,
+        **counts,
+    }
+
+
+def spreadsheet_columns(threshold: int) -> tuple[str, ...]:
+    """Header row of CSV and Excel exports: each column names its unit or range."""
+    return (
+        "domain",
+        "spam_score (0-100)",
+        f"is_toxic (spam_score >= {threshold})",
+        "on_keep_list (true = never disavowed)",
+        "rank (0-1000)",
+        "backlinks (count)",
+        "backlinks_spam_score (0-100)",
+        "first_seen (UTC, ISO 8601)",
+        "lost_date (UTC, ISO 8601)",
+    )
+
+
+def iter_all_domains(services: Services, view: DataView) -> Iterator[ReferringDomain]:
+    cursor = None
+    while True:
+        page, cursor = services.store.query_referring_domains(
+            view.scope, view.generation, sort="rank", descending=True, limit=PAGE_SIZE, cursor=cursor
         )
+        yield from page
+        if cursor is None:
+            return
+
+
+def spreadsheet_row(record: ReferringDomain, threshold: int, keep: set[str]) -> tuple:
+    return (
+        record.domain,
+        record.spam_score,
+        # A missing score is unknown: never toxic.
+        record.spam_score is not None and record.spam_score >= threshold,
+        kept_by(record.domain, keep) is not None,
+        record.rank,
+        record.backlinks,
+        record.backlinks_spam_score,
+        record.first_seen.isoformat() if record.first_seen else None,
+        record.lost_date.isoformat() if record.lost_date else None,
+    )
+
+
+def export_spreadsheet(services: Services, view: DataView, *, threshold: int, fmt: str, rows: str) -> dict:
+    """Build a CSV or Excel file of the toxic or of all referring domains, streamed page by page."""
+    records = (
+        iter_toxic_domains(services, view, threshold) if rows == "toxic" else iter_all_domains(services, view)
+    )
+    first = next(records, None)
+    if first is None:
+        if rows == "toxic":
+            raise _empty_export_error(view, threshold)
+        raise EmptyExportError(f"{view.target} has no referring domains to export", target=view.target)
+
+    keep = effective_keep_list(services, view.scope)
+    columns = spreadsheet_columns(threshold)
+    written = 0
+
+    def row_tuples() -> Iterator[tuple]:
+        nonlocal written
+        for record in itertools.chain((first,), records):
+            written += 1
+            yield spreadsheet_row(record, threshold, keep)
+
+    if fmt == "xlsx":
+        content = build_xlsx(row_tuples(), columns)
+        content_type = XLSX_CONTENT_TYPE
+    else:
+        content = build_csv((dict(zip(columns, row, strict=True)) for row in row_tuples()), columns)
+        content_type = "text/csv; charset=utf-8"
 
     now = services.clock()
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    if fmt == "txt":
-        built = build_disavow_file(
-            (record.domain for record in toxic),
-            comment_lines=(
-                f"Disavow list for {target}: referring domains with a spam score of {threshold} or more",
-                f"Backlink data fetched {fetched}, file generated {now.date().isoformat()}",
-            ),
-        )
-        content, content_type = built.content, "text/plain; charset=utf-8"
-        counts = {
-            "entries": built.entries,
-            "lines": built.lines,
-            "bytes": built.byte_count,
-            "skipped": built.skipped,
-        }
-        filename = f"disavow-{display_name(target)}-{now.date().isoformat()}.txt"
-    else:
-        rows = (
-            {
-                "domain": record.domain,
-                "spam_score": record.spam_score,
-                "is_toxic": True,
-                "rank": record.rank,
-                "backlinks": record.backlinks,
-                "backlinks_spam_score": record.backlinks_spam_score,
-                "first_seen": record.first_seen.isoformat() if record.first_seen else None,
-                "lost_date": record.lost_date.isoformat() if record.lost_date else None,
-            }
-            for record in toxic
-        )
-        content = build_csv(rows, CSV_COLUMNS)
-        content_type = "text/csv; charset=utf-8"
-        counts = {"entries": len(toxic), "lines": len(toxic) + 1, "bytes": len(content), "skipped": {}}
-        filename = f"toxic-domains-{display_name(target)}-{now.date().isoformat()}.csv"
-
     export_id = uuid.uuid4().hex
-    key = f"exports/{team_id}/{view.scope.kind.value}/{view.scope.key}/{stamp}-{export_id}.{fmt}"
+    scope = view.scope
+    filename = f"{rows}-domains-{display_name(view.target)}-{now.date().isoformat()}.{fmt}"
+    key = f"exports/{scope.team_id}/{scope.kind.value}/{scope.key}/{stamp}-{export_id}.{fmt}"
     download = put_export(
         services.settings.exports_bucket,
         key,
@@ -112,9 +215,34 @@ def export_toxic_domains(services: Services, view: DataView, *, threshold: int, 
         filename=filename,
         expiry_seconds=services.settings.presign_expiry_seconds,
     )
+    counts = {"entries": written, "lines": written + 1, "bytes": len(content), "skipped": {}}
+    _record_export(services, view, export_id, fmt, threshold, filename, key, counts)
+    return {
+        "url": download.url,
+        "expires_at": download.expires_at.isoformat(),
+        "format": fmt,
+        "rows": rows,
+        "filename": filename,
+        "threshold": threshold,
+        "data_fetched_at": view.fetched_at.isoformat() if view.fetched_at else None,
+        **counts,
+    }
+
+
+def _record_export(
+    services: Services,
+    view: DataView,
+    export_id: str,
+    fmt: str,
+    threshold: int,
+    filename: str,
+    key: str,
+    counts: dict,
+) -> None:
+    now = services.clock()
     record = {
         "export_id": export_id,
-        "target": target,
+        "target": view.target,
         "scope": view.scope.model_dump(mode="json"),
         "format": fmt,
         "threshold": threshold,
@@ -123,13 +251,4 @@ def export_toxic_domains(services: Services, view: DataView, *, threshold: int, 
         "generation": view.generation,
         **counts,
     }
-    services.store.put_export_record(team_id, record, now, now + EXPORT_RECORD_RETENTION)
-    return {
-        "url": download.url,
-        "expires_at": download.expires_at.isoformat(),
-        "format": fmt,
-        "filename": filename,
-        "threshold": threshold,
-        "data_fetched_at": view.fetched_at.isoformat() if view.fetched_at else None,
-        **counts,
-    }
+    services.store.put_export_record(view.scope.team_id, record, now, now + EXPORT_RECORD_RETENTION)

@@ -13,7 +13,7 @@ from backlinks.dataforseo.models import ReferringDomain as VendorReferringDomain
 from backlinks.dataforseo.models import Summary as VendorSummary
 from backlinks.domains import canonical_referring_domain
 from backlinks.errors import InvalidDomainError, NotFoundError
-from backlinks.logic import enrichment, jobs
+from backlinks.logic import admission, enrichment, jobs, teams
 from backlinks.models.messages import PullMessage
 from backlinks.models.records import DataView, Job, JobKind, Lookup, ReferringDomain, Scope, Summary
 from backlinks.observability import logger
@@ -77,6 +77,11 @@ def request_pull(
         if running is not None:
             return PullRequestResult(job=running, fast_path=False, already_running=True, lookup=lookup)
 
+    try:
+        counted_on = admission.admit_pull(services, team_id, limit=limit, full_analysis=full_analysis)
+    except Exception:
+        store.release_lookup_pull(team_id, target, job_id)
+        raise
     parameters = {"limit": limit, "full_analysis": full_analysis}
     job = jobs.create_job(
         services,
@@ -94,6 +99,7 @@ def request_pull(
     except Exception:
         jobs.fail_job(services, job, "the pull could not be queued; try again")
         store.release_lookup_pull(team_id, target, job.job_id)
+        teams.release_lookup_slot(services, team_id, counted_on)
         raise
     logger.info(
         "pull_queued", extra={"team_id": team_id, "job_id": job.job_id, "target": target, "limit": limit}

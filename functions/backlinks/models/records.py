@@ -20,6 +20,8 @@ class JobState(StrEnum):
 class JobKind(StrEnum):
     LOOKUP_PULL = "lookup_pull"
     SPAM_ENRICHMENT = "spam_enrichment"
+    FULL_REFRESH = "full_refresh"
+    DELTA_PULL = "delta_pull"
 
 
 class Job(BaseModel):

@@ -458,16 +458,32 @@ class TargetProfile:
             ceiling = max(record.first_seen, latest)
             for page in range(record.referring_pages):
                 links_draw = data[3 * page + 2]
+                first_seen = min(record.first_seen + page * step, ceiling)
+                dofollow = data[3 * page] < nofollow_threshold
+                flip_day = attribute_flip_day(record.domain, page)
+                if flip_day <= self.day:
+                    # The page changed its link's dofollow attribute on flip_day and was re-indexed.
+                    dofollow = not dofollow
+                    first_seen = min(max(first_seen, today(flip_day) + timedelta(seconds=_u16(data, 0))), ceiling)
                 yield BacklinkRow(
                     index,
                     page,
-                    min(record.first_seen + page * step, ceiling),
+                    first_seen,
                     max(0, record.rank - (page * 7) % (record.rank + 1)),
-                    data[3 * page] < nofollow_threshold,
+                    dofollow,
                     links_count_of(links_draw),
                     data[3 * page + 1],
                     links_draw,
                 )
+
+
+ATTRIBUTE_FLIP_PERIOD_DAYS = 400
+"""Each referring page flips its dofollow attribute once, on a day in 1..this, so about 0.25% a day."""
+
+
+def attribute_flip_day(domain: str, page: int) -> int:
+    """Return the emulated day on which the page's link changes dofollow to nofollow or back."""
+    return 1 + _u16(_digest("flip", domain, page), 0) % ATTRIBUTE_FLIP_PERIOD_DAYS
 
 
 @lru_cache(maxsize=32)
