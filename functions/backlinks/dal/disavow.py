@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 from backlinks.dal import keys
 from backlinks.dal.clients import dynamodb_resource, s3_client
 from backlinks.dal.exports import content_disposition
-from backlinks.dal.store import decode_cursor, encode_cursor, from_item_value, to_item_value
+from backlinks.dal.store import decode_cursor, encode_cursor, from_item_value, query_all, to_item_value
 from backlinks.models.records import Scope
 
 _ITEM_KEYS = ("pk", "sk")
@@ -71,13 +71,7 @@ class DisavowStore:
             "ProjectionExpression": "#domain",
             "ExpressionAttributeNames": {"#domain": "domain"},
         }
-        domains: set[str] = set()
-        while True:
-            response = self.table.query(**request)
-            domains.update(item["domain"] for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return domains
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return {item["domain"] for item in query_all(self.table, request)}
 
     # Disavow versions ------------------------------------------------------------------------
 

@@ -12,7 +12,15 @@ from botocore.exceptions import ClientError
 
 from backlinks.dal import keys
 from backlinks.dal.clients import dynamodb_resource
-from backlinks.dal.store import Store, decode_cursor, encode_cursor, from_item_value, to_item_value
+from backlinks.dal.store import (
+    Store,
+    decode_cursor,
+    encode_cursor,
+    from_item_value,
+    query_all,
+    query_count,
+    to_item_value,
+)
 from backlinks.models.projects import Event, Project, StoredLink
 from backlinks.models.records import ReferringDomain, Scope
 
@@ -182,14 +190,9 @@ class ProjectStore(Store):
 
     def iter_links(self, scope: Scope, generation: str) -> Iterator[StoredLink]:
         request = {"KeyConditionExpression": Key("pk").eq(keys.links_pk(scope, generation))}
-        while True:
-            response = self.table.query(**request)
-            for item in response.get("Items", []):
-                values = {k: v for k, v in from_item_value(item).items() if k not in PROJECT_FIELDS_SKIPPED}
-                yield StoredLink.model_validate(values)
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in query_all(self.table, request):
+            values = {k: v for k, v in from_item_value(item).items() if k not in PROJECT_FIELDS_SKIPPED}
+            yield StoredLink.model_validate(values)
 
     def get_referring_domains(
         self, scope: Scope, generation: str, domains: Sequence[str]
@@ -205,13 +208,8 @@ class ProjectStore(Store):
 
     def iter_referring_domains(self, scope: Scope, generation: str) -> Iterator[ReferringDomain]:
         request = {"KeyConditionExpression": Key("pk").eq(keys.generation_pk(scope, generation))}
-        while True:
-            response = self.table.query(**request)
-            for item in response.get("Items", []):
-                yield self._referring_domain(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in query_all(self.table, request):
+            yield self._referring_domain(item)
 
     def count_spam_score_range(self, scope: Scope, generation: str, low: int, high: int) -> int:
         """Count the generation's referring domains with low <= spam score <= high (spam score index)."""
@@ -222,13 +220,7 @@ class ProjectStore(Store):
             & Key(attribute).between(low, high),
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            response = self.table.query(**request)
-            total += response["Count"]
-            if "LastEvaluatedKey" not in response:
-                return total
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_count(self.table, request)
 
     # Events ------------------------------------------------------------------------------------
 
@@ -330,9 +322,4 @@ class ProjectStore(Store):
         """Yield the due items of `day` and of every earlier day, one Query per shard."""
         for shard in range(keys.DUE_SHARDS):
             request = {"KeyConditionExpression": Key("pk").eq(keys.due_pk(shard)) & Key("sk").lt(f"{day}#~")}
-            while True:
-                response = self.table.query(**request)
-                yield from (from_item_value(item) for item in response.get("Items", []))
-                if "LastEvaluatedKey" not in response:
-                    break
-                request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+            yield from (from_item_value(item) for item in query_all(self.table, request))

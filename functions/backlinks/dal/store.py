@@ -81,6 +81,29 @@ def decode_cursor(cursor: str, expected_pk: str) -> dict:
     return to_item_value(key)
 
 
+def query_all(table, request: dict) -> Iterator[dict]:
+    """Yield every item a Query matches, following LastEvaluatedKey across pages."""
+    request = dict(request)
+    while True:
+        response = table.query(**request)
+        yield from response.get("Items", [])
+        if "LastEvaluatedKey" not in response:
+            return
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def query_count(table, request: dict) -> int:
+    """Count the items a Query matches (Select COUNT), across pages."""
+    request = dict(request, Select="COUNT")
+    total = 0
+    while True:
+        response = table.query(**request)
+        total += response["Count"]
+        if "LastEvaluatedKey" not in response:
+            return total
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
@@ -290,13 +313,8 @@ class Store:
             "ProjectionExpression": "#domain",
             "ExpressionAttributeNames": {"#domain": "domain"},
         }
-        while True:
-            response = self.table.query(**request)
-            for item in response.get("Items", []):
-                yield item["domain"]
-            if "LastEvaluatedKey" not in response:
-                return
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in query_all(self.table, request):
+            yield item["domain"]
 
     def count_scored_referring_domains(self, scope: Scope, generation: str) -> int:
         """Count the generation's domains with a spam score, from the sparse spam score index."""
@@ -305,13 +323,7 @@ class Store:
             "KeyConditionExpression": Key("pk").eq(keys.generation_pk(scope, generation)),
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            response = self.table.query(**request)
-            total += response["Count"]
-            if "LastEvaluatedKey" not in response:
-                return total
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_count(self.table, request)
 
     def count_unknown_referring_domains(self, scope: Scope, generation: str) -> int:
         """Count domains that were checked but have no vendor score."""
@@ -320,13 +332,7 @@ class Store:
             "FilterExpression": Attr("spam_checked_at").ne(None) & Attr("spam_score").eq(None),
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            response = self.table.query(**request)
-            total += response["Count"]
-            if "LastEvaluatedKey" not in response:
-                return total
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_count(self.table, request)
 
     def apply_spam_scores(self, scope: Scope, generation: str, scores: dict[str, SpamScore]) -> int:
         """Write cached scores onto the generation's referring domain items. Returns items updated.
@@ -578,13 +584,7 @@ class Store:
 
     def list_usage(self, team_id: str, month: str) -> list[dict]:
         request = {"KeyConditionExpression": Key("pk").eq(keys.usage_pk(team_id, month))}
-        items = []
-        while True:
-            response = self.table.query(**request)
-            items.extend(from_item_value(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [from_item_value(item) for item in query_all(self.table, request)]
 
     def set_provider_status(self, status: str, reason: str | None, now: datetime) -> None:
         self.table.put_item(

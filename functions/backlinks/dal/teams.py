@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from backlinks.dal import keys
 from backlinks.dal.clients import dynamodb_resource
-from backlinks.dal.store import from_item_value, to_item_value
+from backlinks.dal.store import from_item_value, query_all, query_count, to_item_value
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -93,13 +93,7 @@ class TeamStore:
             & Key("sk").begins_with(keys.team_project_prefix()),
             "Select": "COUNT",
         }
-        total = 0
-        while True:
-            response = self.table.query(**request)
-            total += response["Count"]
-            if "LastEvaluatedKey" not in response:
-                return total
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return query_count(self.table, request)
 
     # API tokens --------------------------------------------------------------------------------
 
@@ -145,13 +139,7 @@ class TeamStore:
             "KeyConditionExpression": Key("pk").eq(keys.team_pk(team_id))
             & Key("sk").begins_with(keys.TEAM_TOKEN_PREFIX)
         }
-        items = []
-        while True:
-            response = self.table.query(**request)
-            items.extend(from_item_value(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return items
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [from_item_value(item) for item in query_all(self.table, request)]
 
     def revoke_token(self, team_id: str, token_id: str, now: datetime) -> bool:
         """Mark the team's token revoked. Returns False when the team has no such token.
