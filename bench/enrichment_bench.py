@@ -8,6 +8,7 @@ DataForSEO call. Usage: python bench/enrichment_bench.py [--domains 100000]
 
 import argparse
 import math
+import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "functions"), str(ROOT)]
+# Powertools reads these when the service modules are imported, before the runtime starts.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "backlinks")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "Backlinks")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
 from backlinks.dal.clients import dynamodb_requests  # noqa: E402
 from backlinks.dal.store import Store  # noqa: E402

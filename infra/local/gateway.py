@@ -5,6 +5,7 @@ route as API Gateway does, without calling the function.
 """
 
 import base64
+import logging
 import re
 import threading
 import uuid
@@ -12,8 +13,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from backlinks.observability import logger
 from infra.definitions import ROUTES
+
+# The local runtime is not Lambda code: it logs with the standard library, so importing it never
+# builds the service's Powertools objects before the runtime has set their environment.
+logger = logging.getLogger("backlinks.local")
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -165,8 +169,10 @@ class LocalGateway:
             with self._lock:
                 response = self.handler(event, LambdaContext("backlinks-api"))
         except Exception:  # noqa: BLE001 - a crashed function is a 502, as API Gateway answers it
-            logger.exception("local_api_handler_error", extra={"path": event["path"]})
-            self.reply(request, 502, {"Content-Type": ["application/json"]}, b'{"message": "Internal server error"}')
+            logger.exception("local_api_handler_error path=%s", event["path"])
+            self.reply(
+                request, 502, {"Content-Type": ["application/json"]}, b'{"message": "Internal server error"}'
+            )
             return
         reply_headers: dict[str, list[str]] = {}
         for name, value in (response.get("headers") or {}).items():
@@ -199,7 +205,7 @@ class LocalGateway:
         except Exception as error:  # noqa: BLE001 - API Gateway maps authorizer errors to 401 or 500
             if str(error) == "Unauthorized":
                 return 401, UNAUTHORIZED_BODY
-            logger.exception("local_authorizer_error", extra={"path": event["path"]})
+            logger.exception("local_authorizer_error path=%s", event["path"])
             return 500, b'{"message":null}'
         statements = result.get("policyDocument", {}).get("Statement", [])
         if not statements or any(statement.get("Effect") != "Allow" for statement in statements):

@@ -5,13 +5,17 @@ the queue; SQS delivers it again after its visibility timeout and moves it to th
 after maxReceiveCount deliveries.
 """
 
+import logging
 import threading
 from collections.abc import Callable
 
 import boto3
 
-from backlinks.observability import logger
 from infra.local.gateway import LambdaContext
+
+# The local runtime is not Lambda code: it logs with the standard library, so importing it never
+# builds the service's Powertools objects before the runtime has set their environment.
+logger = logging.getLogger("backlinks.local")
 
 
 class QueuePoller:
@@ -51,7 +55,7 @@ class QueuePoller:
             try:
                 self.poll_once(wait_seconds=1)
             except Exception:  # noqa: BLE001 - a poller must outlive one bad batch, as Lambda does
-                logger.exception("local_poller_error", extra={"queue": self.name})
+                logger.exception("local_poller_error queue=%s", self.name)
                 self._stop.wait(1)
 
     def poll_once(self, wait_seconds: int = 0) -> int:
@@ -73,7 +77,7 @@ class QueuePoller:
         try:
             result = self.handler(event, LambdaContext(f"backlinks-{self.name}-worker")) or {}
         except Exception:  # noqa: BLE001 - the whole batch failed; SQS delivers it again
-            logger.exception("local_handler_error", extra={"queue": self.name})
+            logger.exception("local_handler_error queue=%s", self.name)
             return len(messages)
         failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         for message in messages:

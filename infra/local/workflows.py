@@ -8,14 +8,18 @@ calling the steps handler in-process, then stops the execution in moto.
 
 import importlib
 import json
+import logging
 import threading
 
 import boto3
 
-from backlinks.observability import logger
 from infra.local.gateway import LambdaContext
 from infra.local.workflow_driver import StatesError, WorkflowDriver
 from infra.workflows.full_refresh import full_refresh_definition
+
+# The local runtime is not Lambda code: it logs with the standard library, so importing it never
+# builds the service's Powertools objects before the runtime has set their environment.
+logger = logging.getLogger("backlinks.local")
 
 LOCAL_STEPS_ARN = "arn:aws:lambda:us-east-1:123456789012:function:backlinks-refresh-steps"
 LOCAL_ROLE_ARN = "arn:aws:iam::123456789012:role/backlinks-refresh"
@@ -90,12 +94,7 @@ class WorkflowPoller:
         except StatesError as error:
             self.outcomes[execution_arn] = f"FAILED {error.error}"
         logger.info(
-            "local_workflow_finished",
-            extra={
-                "execution": execution_arn,
-                "outcome": self.outcomes[execution_arn],
-                "states": driver.trace,
-            },
+            "local_workflow_finished execution=%s outcome=%s", execution_arn, self.outcomes[execution_arn]
         )
         # moto cannot mark an execution succeeded or failed; stopping it ends it as ABORTED.
         self.client.stop_execution(executionArn=execution_arn, cause=self.outcomes[execution_arn])

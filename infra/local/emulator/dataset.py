@@ -464,7 +464,9 @@ class TargetProfile:
                 if flip_day <= self.day:
                     # The page changed its link's dofollow attribute on flip_day and was re-indexed.
                     dofollow = not dofollow
-                    first_seen = min(max(first_seen, today(flip_day) + timedelta(seconds=_u16(data, 0))), ceiling)
+                    first_seen = min(
+                        max(first_seen, today(flip_day) + timedelta(seconds=_u16(data, 0))), ceiling
+                    )
                 yield BacklinkRow(
                     index,
                     page,
