@@ -36,7 +36,7 @@ layer: venv
 	$(PY) layers/build.py
 
 demo: venv
-	$(PY) -m infra.local.demo --domain "$(DOMAIN)" --limit $(LIMIT)
+	$(PY) -m infra.local.demo --domain="$(DOMAIN)" --limit=$(LIMIT)
 
 local: venv
 	$(PY) -m infra.local --port $(PORT)

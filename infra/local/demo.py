@@ -11,6 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -77,13 +78,26 @@ def validate_disavow(path: Path) -> tuple[int, int]:
     return entries, len(lines)
 
 
+def path_segment(domain: str) -> str:
+    """Return the domain as one URL path segment; a pasted URL is cut to its host first.
+
+    The API normalizes the host itself (case, IDN, www., port). Only the part of a URL after the
+    host cannot travel in a path segment, because API Gateway does not route an encoded slash.
+    """
+    host = urlsplit(domain).netloc if "://" in domain else domain.split("/")[0]
+    return quote(host, safe="")
+
+
 def run(api_url: str, token: str, domain: str, limit: int, threshold: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=api_url, timeout=60, headers=headers) as api:
         print(f"Quick-Pull of {domain} ({limit} referring domains, full analysis)", flush=True)
         started = check(
-            api.post(f"/v1/backlinks/by-domain/{domain}/pull", json={"limit": limit, "full_analysis": True}),
+            api.post(
+                f"/v1/backlinks/by-domain/{path_segment(domain)}/pull",
+                json={"limit": limit, "full_analysis": True},
+            ),
             (200, 202),
         )
         job = started["job"]

@@ -27,6 +27,7 @@ from infra.definitions import (
 from infra.local import resources
 from infra.local.emulator import DataForSEOEmulator
 from infra.local.gateway import LambdaContext, LocalGateway
+from infra.local.moto_guard import serialize_dynamodb_writes
 from infra.local.pollers import QueuePoller
 from infra.local.workflows import WorkflowPoller, create_state_machine
 
@@ -75,6 +76,7 @@ class LocalRuntime:
     def start(self) -> "LocalRuntime":
         # moto's server logs every request through werkzeug; the handlers' own logs are the useful ones.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        serialize_dynamodb_writes()
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
         host, moto_port = self.moto.get_host_and_port()

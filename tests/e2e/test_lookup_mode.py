@@ -46,6 +46,9 @@ def test_pull_job_reports_pull_and_chunks(analyzed):
     assert chunks == -(-stale // 1000) + -(-fresh // 1000)
     assert analyzed["progress"] == {"done": 1 + chunks, "total": 1 + chunks}
     assert analyzed["result"]["referring_domains_stored"] <= 2500
+    # The gap between what the vendor counts and what arrived is recorded, never a failure.
+    assert analyzed["result"]["vendor_total_count"] >= analyzed["result"]["referring_domains_stored"]
+    assert analyzed["result"]["vendor_items_received"] >= analyzed["result"]["referring_domains_stored"]
 
 
 def test_summary_has_profile_figures(api, analyzed):
@@ -331,3 +334,40 @@ def test_unknown_route_is_refused_by_gateway(api):
     response = api.get("/v1/backlinks/by-domain/example.com/nothing-here")
 
     assert response.status_code == 403
+
+
+def test_pull_body_needs_json_type(api):
+    response = api.post(
+        "/v1/backlinks/by-domain/example.com/pull",
+        content=b'{"limit": 2500}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+
+    assert response.status_code == 415
+    assert response.json()["error"] == "unsupported_media_type"
+    assert "application/json" in response.json()["message"]
+
+
+def test_pull_rejects_unknown_field(api):
+    response = api.post("/v1/backlinks/by-domain/example.com/pull", json={"limt": 2500})
+
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("invalid limt ")
+
+
+def test_pull_rejects_invalid_json(api):
+    response = api.post(
+        "/v1/backlinks/by-domain/example.com/pull",
+        content=b"{not json",
+        headers={"Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["message"] == "invalid body None: not valid JSON"
+
+
+def test_openapi_declares_bearer_token(api):
+    schema = api.get("/v1/openapi.json").json()
+
+    assert schema["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
+    assert schema["security"] == [{"bearerToken": []}]

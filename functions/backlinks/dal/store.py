@@ -316,6 +316,10 @@ class Store:
         for item in query_all(self.table, request):
             yield item["domain"]
 
+    def count_referring_domains(self, scope: Scope, generation: str) -> int:
+        request = {"KeyConditionExpression": Key("pk").eq(keys.generation_pk(scope, generation))}
+        return query_count(self.table, request)
+
     def count_scored_referring_domains(self, scope: Scope, generation: str) -> int:
         """Count the generation's domains with a spam score, from the sparse spam score index."""
         request = {

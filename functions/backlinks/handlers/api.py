@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -79,6 +80,10 @@ def retry_after_seconds(resets_at: str) -> int:
 def handle_validation_error(error: RequestValidationError) -> Response:
     problems = []
     for item in error.errors():
+        if item.get("type") == "json_invalid":
+            # Powertools reports a body that is not JSON with the parse position as its location.
+            problems.append({"parameter": "body", "value": None, "reason": "not valid JSON"})
+            continue
         location = [str(part) for part in item.get("loc", ()) if part not in ("query", "body", "path")]
         name = ".".join(location) or "request"
         problems.append({"parameter": name, "value": item.get("input"), "reason": item.get("msg")})
@@ -89,7 +94,14 @@ def handle_validation_error(error: RequestValidationError) -> Response:
 
 @app.get("/v1/openapi.json", summary="OpenAPI description of this API")
 def openapi():
-    schema = app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)
+    schema = app.get_openapi_json_schema(
+        title=API_TITLE,
+        version=API_VERSION,
+        security_schemes={
+            "bearerToken": HTTPBearer(description="A team API token: Authorization: Bearer blk_...")
+        },
+        security=[{"bearerToken": []}],
+    )
     return Response(status_code=200, content_type="application/json", body=schema)
 
 
@@ -105,6 +117,21 @@ def body_limit(event: dict) -> int:
     if event.get("resource") in disavow_routes.UPLOAD_RESOURCES:
         return disavow_routes.MAX_UPLOAD_EVENT_BODY_BYTES
     return MAX_BODY_BYTES
+
+
+def unsupported_body(event: dict) -> str | None:
+    """Return the Content-Type of a JSON route's body that is not declared as JSON, else None.
+
+    A body sent without `Content-Type: application/json` (curl -d sends a form type) would
+    otherwise be ignored and the defaults used, which hides the caller's mistake.
+    """
+    if not event.get("body") or event.get("resource") in disavow_routes.UPLOAD_RESOURCES:
+        return None
+    headers = event.get("headers") or {}
+    content_type = next((value for name, value in headers.items() if name.lower() == "content-type"), "")
+    if content_type and content_type.split(";")[0].strip().lower() == "application/json":
+        return None
+    return content_type or "none"
 
 
 def body_too_large(event: dict) -> bool:
@@ -124,6 +151,16 @@ def handler(event: dict, context) -> dict:
             "statusCode": 413,
             "headers": {"Content-Type": "application/json"},
             "body": json_response(413, error_body("payload_too_large", message)).body,
+        }
+    content_type = unsupported_body(event)
+    if content_type is not None:
+        message = (
+            f"request body has Content-Type {content_type!r}; send JSON with Content-Type: application/json"
+        )
+        return {
+            "statusCode": 415,
+            "headers": {"Content-Type": "application/json"},
+            "body": json_response(415, error_body("unsupported_media_type", message)).body,
         }
     metrics.add_metric(name="ApiRequests", unit=MetricUnit.Count, value=1)
     return app.resolve(event, context)

@@ -34,6 +34,9 @@ Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor o
 
 
 class KeepEntry(BaseModel):
+    # An unknown field is a typo the caller should hear about, not a silently ignored option.
+    model_config = {"extra": "forbid"}
+
     note: str | None = Field(
         default=None, max_length=keep_list.MAX_NOTE_LENGTH, description="Why the domain is kept."
     )

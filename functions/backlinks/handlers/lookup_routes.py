@@ -24,6 +24,9 @@ router = Router()
 
 
 class PullOptions(BaseModel):
+    # An unknown field is a typo the caller should hear about, not a silently ignored option.
+    model_config = {"extra": "forbid"}
+
     full_analysis: bool = Field(
         default=True, description="Also queue spam score enrichment of the referring domains."
     )
@@ -149,7 +152,8 @@ def disavow_export(
         bool, Query(description="txt: a comment line with the spam score above each entry")
     ] = False,
     rows: Annotated[
-        Literal["toxic", "all"], Query(description="csv and xlsx: the toxic domains or every referring domain")
+        Literal["toxic", "all"],
+        Query(description="csv and xlsx: the toxic domains or every referring domain"),
     ] = "toxic",
 ):
     result = exports.export_toxic_domains(

@@ -18,6 +18,9 @@ router = Router()
 
 
 class Activation(BaseModel):
+    # An unknown field is a typo the caller should hear about, not a silently ignored option.
+    model_config = {"extra": "forbid"}
+
     tracking_project_id: str = Field(
         min_length=1, max_length=64, description="Id of the team's tracking project."
     )
@@ -25,6 +28,9 @@ class Activation(BaseModel):
 
 
 class FullRefreshOptions(BaseModel):
+    # An unknown field is a typo the caller should hear about, not a silently ignored option.
+    model_config = {"extra": "forbid"}
+
     max_referring_domains: int = Field(
         default=projects.REFRESH_MAX_REFERRING_DOMAINS,
         ge=1,

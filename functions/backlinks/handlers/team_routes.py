@@ -16,6 +16,9 @@ router = Router()
 
 
 class TokenOptions(BaseModel):
+    # An unknown field is a typo the caller should hear about, not a silently ignored option.
+    model_config = {"extra": "forbid"}
+
     name: str = Field(
         default="", max_length=teams.TOKEN_NAME_MAX, description="A label shown in the token list."
     )

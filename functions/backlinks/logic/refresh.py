@@ -186,7 +186,10 @@ def finalize(services: Services, job: dict, pages: list[dict]) -> dict:
     now = services.clock()
     marks = [datetime.fromisoformat(p["newest_first_seen"]) for p in pages if p.get("newest_first_seen")]
     watermark = max(marks) if marks else None
-    stored_domains = sum(p["referring_domains"] for p in pages)
+    # Counted from the table, not summed from the pages: two pages can hold hosts that become the
+    # same domain (www.x.com and x.com), and the later page's item replaces the earlier one.
+    # NOTE: the replaced item's rank and backlinks are not merged into the survivor.
+    stored_domains = store.count_referring_domains(scope, job_id)
     stored_links = sum(p["links"] for p in pages)
     values = {
         "summary": record.result.get("summary"),
