@@ -1,12 +1,13 @@
 """Project Mode over HTTP on the local runtime: activation, full refresh, daily deltas, events."""
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
-from tests.e2e.conftest import wait_for_job
+from tests.e2e.conftest import pull, restore_provider, wait_for_job
 
 pytestmark = pytest.mark.e2e
 
@@ -202,3 +203,74 @@ def test_project_export_without_data_is_409(api):
 
     assert response.status_code == 409
     assert "full refresh" in response.json()["message"]
+
+
+def scored_toxic_domains(api, project_id: str, timeout: float = 60) -> list[dict]:
+    """Wait until the enrichment queued by the full refresh has scored every domain."""
+    deadline = time.monotonic() + timeout
+    while True:
+        body = api.get(f"/v1/backlinks/{project_id}/spam-scores", params={"limit": 1000}).json()
+        if body["unscored"] == 0 or time.monotonic() > deadline:
+            return body["items"]
+        time.sleep(0.5)
+
+
+def test_project_keep_list_suppresses_export(api, refreshed):
+    toxic = scored_toxic_domains(api, "tracking-1")
+    assert toxic
+    kept = toxic[0]["domain"]
+
+    added = api.put(f"/v1/backlinks/tracking-1/keep-list/{kept}", json={"note": "our partner"})
+    listed = api.get("/v1/backlinks/tracking-1/keep-list").json()
+    export = api.get("/v1/backlinks/tracking-1/disavow-export", headers={"Accept": "application/json"}).json()
+    removed = api.delete(f"/v1/backlinks/tracking-1/keep-list/{kept}")
+
+    assert added.status_code == 200
+    assert [item["domain"] for item in listed["items"]] == [kept]
+    assert export["suppressed_by_keep_list"] == 1
+    assert removed.status_code == 200
+    assert api.get("/v1/backlinks/tracking-1/keep-list").json()["items"] == []
+
+
+def test_project_import_and_versions(api, refreshed):
+    uploaded = api.post(
+        "/v1/backlinks/tracking-1/disavow-import",
+        content=b"# kept by hand\ndomain:hand-kept-example.com\n",
+        headers={"Content-Type": "text/plain"},
+    )
+
+    assert uploaded.status_code == 200, uploaded.text
+    version_id = uploaded.json()["version"]["version_id"]
+    versions = api.get("/v1/backlinks/tracking-1/disavow-versions").json()["items"]
+    assert version_id in [version["version_id"] for version in versions]
+    download = api.get(
+        f"/v1/backlinks/tracking-1/disavow-versions/{version_id}", headers={"Accept": "application/json"}
+    )
+    assert download.status_code == 200
+    if len(versions) > 1:
+        diff = api.get(
+            "/v1/backlinks/tracking-1/disavow-versions/diff",
+            params={"from": versions[-1]["version_id"], "to": version_id},
+        )
+        assert diff.status_code == 200, diff.text
+    wrong_type = api.post(
+        "/v1/backlinks/tracking-1/disavow-import",
+        content=b"domain:x.com\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert wrong_type.status_code == 415
+
+
+def test_full_refresh_refused_while_provider_inactive(api, refreshed, emulator):
+    emulator.inject_fault(endpoint="summary", kind="status", code=40204, count=100)
+    assert pull(api, "refresh-denied-example.com", full_analysis=False)["state"] == "failed"
+    calls = emulator.call_counts()["total"]
+
+    response = api.post("/v1/backlinks/tracking-1/full-refresh", json={"max_referring_domains": 1000})
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "provider_unavailable"
+    assert "40204" in response.json()["details"]["reason"]
+    assert emulator.call_counts()["total"] == calls
+    emulator.clear_faults()
+    restore_provider()

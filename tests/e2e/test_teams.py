@@ -147,7 +147,26 @@ def owned(api):
     version_id = (upload.json().get("version") or {}).get("version_id") if upload.status_code == 200 else None
     if version_id:
         objects["version_id"] = version_id
+    if "project" in objects:
+        refresh = api.post(
+            f"/v1/backlinks/{objects['project']}/full-refresh", json={"max_referring_domains": 300}
+        )
+        assert wait_for_job(api, refresh.json()["job"]["job_id"])["state"] == "done"
+        project_upload = api.post(
+            f"/v1/backlinks/{objects['project']}/disavow-import",
+            content=b"domain:spam-example.com\n",
+            headers={"Content-Type": "text/plain"},
+        )
+        assert project_upload.status_code == 200, project_upload.text
+        objects["project_version_id"] = project_upload.json()["version"]["version_id"]
     return objects
+
+
+def route_objects(route, owned: dict) -> dict:
+    """The owned objects a route's path names; project routes name the project's own version."""
+    if route.path.startswith("/v1/backlinks/{project}") and "project_version_id" in owned:
+        return {**owned, "version_id": owned["project_version_id"]}
+    return owned
 
 
 # Routes whose path names no existing object of another team: they create an object of the
@@ -166,7 +185,10 @@ OWNED_ROUTES = [
 
 
 # Objects that a route names in its query string rather than its path.
-QUERY_OBJECTS = {("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions/diff"): ["version_id"]}
+QUERY_OBJECTS = {
+    ("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions/diff"): ["version_id"],
+    ("GET", "/v1/backlinks/{project}/disavow-versions/diff"): ["version_id"],
+}
 
 
 def request_options(route) -> dict:
@@ -185,9 +207,10 @@ def test_other_team_gets_404(api, second_team_api, owned, route):
     missing = [name for name in needed if name not in owned]
     if missing:
         pytest.skip(f"no object of the first team for {missing}: add one to the `owned` fixture")
-    path = route.path.format(**owned)
+    objects = route_objects(route, owned)
+    path = route.path.format(**objects)
     if (route.method, route.path) in QUERY_OBJECTS:
-        path += f"?from={owned['version_id']}&to={owned['version_id']}"
+        path += f"?from={objects['version_id']}&to={objects['version_id']}"
 
     options = request_options(route)
     headers = {"Accept": "application/json", **options.pop("headers", {})}

@@ -2,6 +2,9 @@
 
 import pytest
 
+# Imported at collection, before sockets are blocked: the X-Ray emitter behind Powertools' Tracer
+# opens a UDP socket when it is built.
+from backlinks.handlers.api import app
 from infra.definitions import ROUTES
 from infra.local.gateway import build_event, match_route
 
@@ -9,8 +12,6 @@ pytestmark = pytest.mark.usefixtures("socket_disabled")
 
 
 def resolver_routes() -> set[tuple[str, str]]:
-    from backlinks.handlers.api import app
-
     found = set()
     for route in app._static_routes + app._dynamic_routes:
         path = route.path.replace("<", "{").replace(">", "}")

@@ -25,7 +25,14 @@ from backlinks.errors import (
     SubscriptionRequiredError,
     UnauthorizedError,
 )
-from backlinks.handlers import disavow_routes, job_routes, lookup_routes, project_routes, team_routes
+from backlinks.handlers import (
+    disavow_routes,
+    job_routes,
+    lookup_routes,
+    project_disavow_routes,
+    project_routes,
+    team_routes,
+)
 from backlinks.handlers.context import json_response
 from backlinks.observability import logger, metrics, tracer
 
@@ -55,6 +62,7 @@ app.include_router(job_routes.router)
 app.include_router(team_routes.router)
 app.include_router(project_routes.router)
 app.include_router(disavow_routes.router)
+app.include_router(project_disavow_routes.router)
 
 
 def error_body(code: str, message: str, details: object = None) -> dict:

@@ -23,7 +23,8 @@ from backlinks.logic.scores import TOXIC_DEFAULT
 router = Router()
 
 IMPORT_PATH = "/v1/backlinks/by-domain/{domain}/disavow-import"
-UPLOAD_RESOURCES = frozenset({IMPORT_PATH})
+PROJECT_IMPORT_PATH = "/v1/backlinks/{project}/disavow-import"
+UPLOAD_RESOURCES = frozenset({IMPORT_PATH, PROJECT_IMPORT_PATH})
 # API Gateway passes binary bodies base64-encoded, which makes 4 bytes of 3. The slack above that lets
 # the route itself reject a slightly larger file with a message naming the file size limit.
 MAX_UPLOAD_EVENT_BODY_BYTES = 8 * 1024 * 1024
@@ -123,6 +124,15 @@ def upload_content_type() -> str:
     return value.split(";")[0].strip().lower()
 
 
+def unsupported_upload_response():
+    content_type = upload_content_type()
+    message = (
+        f"unsupported Content-Type {content_type or '(none)'!r}: send the file as text/plain or "
+        f"application/octet-stream (at most {MAX_UPLOAD_BYTES:,} bytes)"
+    )
+    return json_response(415, {"error": "unsupported_media_type", "message": message, "details": {}})
+
+
 @router.post(
     "/v1/backlinks/by-domain/<domain>/disavow-import",
     summary="Upload a disavow file: per-line report, merge with the toxic domains, new version",
@@ -140,13 +150,8 @@ def disavow_import(
         Query(description="problems: only lines not accepted unchanged; all: every line"),
     ] = REPORT_PROBLEMS,
 ):
-    content_type = upload_content_type()
-    if content_type not in UPLOAD_CONTENT_TYPES:
-        message = (
-            f"unsupported Content-Type {content_type or '(none)'!r}: send the file as text/plain or "
-            f"application/octet-stream (at most {MAX_UPLOAD_BYTES:,} bytes)"
-        )
-        return json_response(415, {"error": "unsupported_media_type", "message": message, "details": {}})
+    if upload_content_type() not in UPLOAD_CONTENT_TYPES:
+        return unsupported_upload_response()
     view = lookup_view(domain)
     result = import_disavow_upload(
         get_services(), view, uploaded_bytes(), threshold=threshold, reasons=reasons, report=report

@@ -3,8 +3,10 @@
 Errors propagate, so the state machine's Retry and Catch see them.
 """
 
+from backlinks.dataforseo.errors import DataForSEOError
+from backlinks.errors import ProviderUnavailableError
 from backlinks.handlers.context import get_services
-from backlinks.logic import refresh
+from backlinks.logic import jobs, provider, refresh
 from backlinks.observability import logger, tracer
 
 
@@ -17,10 +19,19 @@ def handler(event: dict, context) -> dict:
         team_id=job["team_id"], project_id=job["project_id"], job_id=job["job_id"], step=event["step"]
     )
     step = event["step"]
-    if step == "plan":
-        return refresh.plan(services, job)
-    if step == "page":
-        return refresh.page(services, job, event["page"])
+    if step in ("plan", "page"):
+        # Steps that call DataForSEO stop while the provider refuses the account, and a refusal
+        # they meet marks it, as the queue workers do.
+        reason = provider.inactive_reason(services)
+        if reason:
+            raise ProviderUnavailableError(reason)
+        try:
+            if step == "plan":
+                return refresh.plan(services, job)
+            return refresh.page(services, job, event["page"])
+        except DataForSEOError as error:
+            jobs.note_provider_status(services, error)
+            raise
     if step == "finalize":
         return refresh.finalize(services, job, event["pages"])
     if step == "fail":

@@ -14,7 +14,7 @@ from backlinks.dal.projects import ProjectStore
 from backlinks.dal.queues import send_messages
 from backlinks.dal.workflows import start_execution
 from backlinks.errors import ConflictError, InvalidParameterError, NotFoundError
-from backlinks.logic import budget, jobs, teams
+from backlinks.logic import budget, jobs, provider, teams
 from backlinks.models.projects import DeltaMessage, Event, Project
 from backlinks.models.records import Job, JobKind
 from backlinks.observability import logger
@@ -124,6 +124,7 @@ def request_full_refresh(
             return RefreshRequest(
                 running, True, float(running.parameters.get("estimated_cost_usd", estimate))
             )
+    provider.require_provider_active(services)
     teams.check_refresh_size(services, team_id, max_referring_domains)
     budget.check_budget(services, team_id, estimate)
     if not services.settings.full_refresh_state_machine_arn:
