@@ -8,6 +8,9 @@ import pytest
 from infra.local.runtime import LocalRuntime
 
 JOB_TIMEOUT_SECONDS = 120
+# moto answers slowly when the 2 cores are busy (its transactions copy the whole table), so one
+# request may take long without anything being wrong.
+REQUEST_TIMEOUT_SECONDS = 120
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +26,7 @@ def runtime():
 def api(runtime):
     """A client of the runtime's default team ("local", tier pro)."""
     headers = {"Authorization": f"Bearer {runtime.token}"}
-    with httpx.Client(base_url=runtime.url, timeout=30, headers=headers) as client:
+    with httpx.Client(base_url=runtime.url, timeout=REQUEST_TIMEOUT_SECONDS, headers=headers) as client:
         yield client
 
 
@@ -32,7 +35,9 @@ def team_client(runtime, team_id: str, tier: str = "pro") -> httpx.Client:
     from infra.local.admin import create_team
 
     token = create_team(runtime.env["TABLE_NAME"], team_id, tier)
-    return httpx.Client(base_url=runtime.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+    return httpx.Client(
+        base_url=runtime.url, timeout=REQUEST_TIMEOUT_SECONDS, headers={"Authorization": f"Bearer {token}"}
+    )
 
 
 @pytest.fixture(scope="session")
