@@ -34,6 +34,19 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
 
 
+# Query parameters of the upload routes of both modes.
+ImportThreshold = Annotated[
+    int, Query(ge=0, le=100, description="Minimum spam score of added toxic domains.")
+]
+ImportReasons = Annotated[
+    bool, Query(description="Write a comment line with the spam score above each added entry.")
+]
+ImportReport = Annotated[
+    Literal["problems", "all"],
+    Query(description="problems: only lines not accepted unchanged; all: every line"),
+]
+
+
 class KeepEntry(BaseModel):
     # An unknown field is a typo the caller should hear about, not a silently ignored option.
     model_config = {"extra": "forbid"}
@@ -139,16 +152,9 @@ def unsupported_upload_response():
 )
 def disavow_import(
     domain: str,
-    threshold: Annotated[
-        int, Query(ge=0, le=100, description="Minimum spam score of added toxic domains.")
-    ] = (TOXIC_DEFAULT),
-    reasons: Annotated[
-        bool, Query(description="Write a comment line with the spam score above each added entry.")
-    ] = (False),
-    report: Annotated[
-        Literal["problems", "all"],
-        Query(description="problems: only lines not accepted unchanged; all: every line"),
-    ] = REPORT_PROBLEMS,
+    threshold: ImportThreshold = TOXIC_DEFAULT,
+    reasons: ImportReasons = False,
+    report: ImportReport = REPORT_PROBLEMS,
 ):
     if upload_content_type() not in UPLOAD_CONTENT_TYPES:
         return unsupported_upload_response()

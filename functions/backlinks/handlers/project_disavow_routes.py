@@ -3,7 +3,7 @@
 They call the same logic as the Lookup Mode routes in disavow_routes.py, with the project's scope.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -12,6 +12,9 @@ from backlinks.handlers.context import current_team, get_services, json_response
 from backlinks.handlers.disavow_routes import (
     UPLOAD_CONTENT_TYPES,
     Cursor,
+    ImportReasons,
+    ImportReport,
+    ImportThreshold,
     KeepEntry,
     Limit,
     unsupported_upload_response,
@@ -64,16 +67,9 @@ def delete_project_keep_entry(project: str, entry: str):
 )
 def project_disavow_import(
     project: str,
-    threshold: Annotated[
-        int, Query(ge=0, le=100, description="Minimum spam score of added toxic domains.")
-    ] = (TOXIC_DEFAULT),
-    reasons: Annotated[
-        bool, Query(description="Write a comment line with the spam score above each entry.")
-    ] = (False),
-    report: Annotated[
-        Literal["problems", "all"],
-        Query(description="problems: only lines not accepted unchanged; all: every line"),
-    ] = REPORT_PROBLEMS,
+    threshold: ImportThreshold = TOXIC_DEFAULT,
+    reasons: ImportReasons = False,
+    report: ImportReport = REPORT_PROBLEMS,
 ):
     if upload_content_type() not in UPLOAD_CONTENT_TYPES:
         return unsupported_upload_response()
