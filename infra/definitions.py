@@ -48,7 +48,7 @@ class Route:
 TABLE = TableDefinition(
     partition_key="pk",
     sort_key="sk",
-    # Local indexes sort one lookup's referring domains by each sortable field. An index only holds
+    # Local indexes sort one lookup's referring domains by each sortable field. An index contains only
     # items that carry its sort key, so lsi_spam_score lists scored domains only.
     local_indexes=(
         IndexDefinition("by_rank", "lsi_rank", "N"),

@@ -35,10 +35,17 @@ class BacklinksStack(Stack):
         api = Api(self, "Api", shared=shared, data=data, queues=fanout.queues.values())
         ProviderProbe(self, "ProviderProbe", shared=shared, data=data, dfs_secret=dfs_secret)
         workflow = RefreshWorkflow(
-            self, "RefreshWorkflow", shared=shared, data=data, dfs_secret=dfs_secret, spam_queue=fanout.queues["spam"]
+            self,
+            "RefreshWorkflow",
+            shared=shared,
+            data=data,
+            dfs_secret=dfs_secret,
+            spam_queue=fanout.queues["spam"],
         )
         workflow.state_machine.grant_start_execution(api.function)
-        api.function.add_environment(ENV_FULL_REFRESH_STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn)
+        api.function.add_environment(
+            ENV_FULL_REFRESH_STATE_MACHINE_ARN, workflow.state_machine.state_machine_arn
+        )
         DeltaSchedule(self, "DeltaSchedule", shared=shared, data=data, delta_queue=fanout.queues["delta"])
 
         self._acknowledge_stack_findings()

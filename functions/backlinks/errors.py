@@ -2,7 +2,7 @@
 
 
 class ServiceError(Exception):
-    """Base of the errors the API turns into a 4xx answer with a fixed JSON body."""
+    """Base of the errors the API turns into a 4xx response with a fixed JSON body."""
 
     code = "error"
 

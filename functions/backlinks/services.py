@@ -1,4 +1,4 @@
-"""What the logic needs from the outside world, built once per cold start and passed in.
+"""Dependencies of the logic on the outside world, built once per cold start and passed in.
 
 Tests build a Services with their own store, clock or DataForSEO client instead of patching.
 """

@@ -1,6 +1,6 @@
 """A small HTTP server that turns requests into API Gateway REST proxy events.
 
-It serves only the routes of infra/definitions.py, like the deployed API, and answers an unknown
+It serves only the routes of infra/definitions.py, like the deployed API, and rejects an unknown
 route as API Gateway does, without calling the function.
 """
 
@@ -147,7 +147,7 @@ class LocalGateway:
         path = urlsplit(request.path).path
         resource = match_route(request.command, unquote(path))
         if resource is None:
-            # API Gateway answers a route it does not have with 403 and this message.
+            # API Gateway rejects a route it does not have with 403 and this message.
             self.reply(
                 request,
                 403,
@@ -168,7 +168,7 @@ class LocalGateway:
         try:
             with self._lock:
                 response = self.handler(event, LambdaContext("backlinks-api"))
-        except Exception:  # noqa: BLE001 - a crashed function is a 502, as API Gateway answers it
+        except Exception:  # noqa: BLE001 - a crashed function is a 502, as API Gateway returns it
             logger.exception("local_api_handler_error path=%s", event["path"])
             self.reply(
                 request, 502, {"Content-Type": ["application/json"]}, b'{"message": "Internal server error"}'
@@ -192,7 +192,7 @@ class LocalGateway:
             (value for name, value in event["headers"].items() if name.lower() == "authorization"), ""
         )
         if not token:
-            # API Gateway answers a missing identity source itself, without calling the authorizer.
+            # API Gateway rejects a missing identity source itself, without calling the authorizer.
             return 401, UNAUTHORIZED_BODY
         method_arn = (
             "arn:aws:execute-api:us-east-1:000000000000:local/local/"

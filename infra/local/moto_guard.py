@@ -2,7 +2,7 @@
 
 moto 5.2.5 deep-copies a whole table in transact_write_items (to roll back on failure) while other
 server threads keep writing to it. With parallel full refresh pages or spam chunks, the copy then
-fails with "dictionary changed size during iteration" and moto answers HTTP 500. DynamoDB itself
+fails with "dictionary changed size during iteration" and moto returns HTTP 500. DynamoDB itself
 has no such limit, so the local runtime runs moto's writes one at a time instead.
 """
 

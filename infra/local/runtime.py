@@ -1,6 +1,6 @@
 """The local runtime: the service's handlers on one machine, with no AWS or DataForSEO account.
 
-moto's server on 127.0.0.1 provides DynamoDB, SQS and S3; the DataForSEO emulator stands in for
+moto's server on 127.0.0.1 provides DynamoDB, SQS and S3; the DataForSEO emulator replaces
 the vendor unless DFS_LOGIN and DFS_PASSWORD are set; a gateway turns HTTP requests into API Gateway
 events and pollers feed queue messages to the workers. Everything listens on 127.0.0.1 only.
 """

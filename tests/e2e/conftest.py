@@ -8,7 +8,7 @@ import pytest
 from infra.local.runtime import LocalRuntime
 
 JOB_TIMEOUT_SECONDS = 120
-# moto answers slowly when the 2 cores are busy (its transactions copy the whole table), so one
+# moto responds slowly when the 2 cores are busy (its transactions copy the whole table), so one
 # request may take long without anything being wrong.
 REQUEST_TIMEOUT_SECONDS = 120
 

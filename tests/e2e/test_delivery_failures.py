@@ -1,4 +1,4 @@
-"""Faults between the parts: poison messages, vendor timeouts and broken vendor answers."""
+"""Faults between the parts: poison messages, vendor timeouts and malformed vendor responses."""
 
 import json
 import time

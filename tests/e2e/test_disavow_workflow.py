@@ -467,7 +467,7 @@ def test_unknown_version(api, toxic_lookup, version_id, status):
 
 
 def xlsx_rows(content: bytes) -> list[list[str]]:
-    """Read the cell texts of the first sheet; fails if any cell holds a formula."""
+    """Read the cell texts of the first sheet; fails if any cell contains a formula."""
     namespace = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
@@ -478,7 +478,12 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
         for cell in row.iterfind("s:c", namespace):
             text = cell.find("s:is/s:t", namespace)
             value = cell.find("s:v", namespace)
-            cells.append(text.text if text is not None else value.text if value is not None else "")
+            if text is not None:
+                cells.append(text.text)
+            elif value is not None:
+                cells.append(value.text)
+            else:
+                cells.append("")
         rows.append(cells)
     return rows
 

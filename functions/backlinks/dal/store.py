@@ -134,7 +134,7 @@ class Store:
     ) -> str | None:
         """Mark `job_id` as the lookup's one pull in flight.
 
-        Returns None when the claim succeeded, or the id of the pull that already holds it. A claim
+        Returns None when the claim succeeded, or the id of the pull that already owns the claim. A claim
         older than `stale_after` is taken over, so a crashed worker cannot block the target forever.
         """
         try:
@@ -181,7 +181,7 @@ class Store:
         vendor_total_count: int | None,
         expires_at: datetime,
     ) -> bool:
-        """Make the generation written by `job_id` the one users see, if that job still holds the pull.
+        """Make the generation written by `job_id` the one users see, if that job still owns the claim.
 
         Returns False when another pull took the claim over; the caller's data then stays unused.
         """

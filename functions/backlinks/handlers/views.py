@@ -1,4 +1,4 @@
-"""JSON shapes of the API's answers, built from domain records."""
+"""JSON bodies of the API's responses, built from domain records."""
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -39,15 +39,21 @@ def summary_view(lookup: Lookup) -> dict:
     }
 
 
+def spam_score_status(record: ReferringDomain) -> str:
+    if record.spam_score is not None:
+        return "scored"
+    if record.spam_checked_at is not None:
+        return "unknown"
+    return "unscored"
+
+
 def referring_domain_view(record: ReferringDomain, toxic_threshold: int) -> dict:
     return {
         "domain": record.domain,
         "rank": record.rank,
         "backlinks": record.backlinks,
         "spam_score": record.spam_score,
-        "spam_score_status": (
-            "scored" if record.spam_score is not None else "unknown" if record.spam_checked_at else "unscored"
-        ),
+        "spam_score_status": spam_score_status(record),
         # A missing score is unknown: never toxic.
         "is_toxic": record.spam_score is not None and record.spam_score >= toxic_threshold,
         "backlinks_spam_score": record.backlinks_spam_score,
@@ -87,7 +93,7 @@ def spam_scores_body(
 
 
 def download_response(router, result: dict) -> Response:
-    """Redirect to the presigned URL, or answer its JSON description for Accept: application/json."""
+    """Redirect to the presigned URL, or return its JSON description for Accept: application/json."""
     headers = router.current_event.headers or {}
     accept = next((value for name, value in headers.items() if name.lower() == "accept"), "") or ""
     if "application/json" in accept.lower():

@@ -1,4 +1,4 @@
-"""What the SQS consumers share: final-delivery detection and the failure policy."""
+"""Helpers shared by the SQS consumers: final-delivery detection and the failure policy."""
 
 from collections.abc import Callable
 

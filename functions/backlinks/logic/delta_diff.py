@@ -63,7 +63,7 @@ def diff_links(
 ) -> DeltaResult:
     """Derive events from rows first seen (or re-indexed) and rows lost since the last pull.
 
-    Each row comes with the vendor time of its change. `stored` holds at least the stored links of
+    Each row comes with the vendor time of its change. `stored` contains at least the stored links of
     every row's id. A row that matches the stored state yields nothing, so a repeated pull adds no
     events. Live rows are applied before lost rows: a link gained and lost between two pulls yields
     both events.

@@ -2,8 +2,8 @@
 
 Planning splits the domains into SQS chunks of at most 1000. Domains with no score younger than
 30 days in the shared cache come first, so the DataForSEO calls are ceil(stale / 1000) and a domain
-scored for one team costs nothing for the next. Each chunk reads the cache again, asks DataForSEO
-only for what is still stale, stores the answers in the cache and copies the scores onto the
+scored for one team costs nothing for the next. Each chunk reads the cache again, requests from DataForSEO
+only the domains still stale, stores the results in the cache and copies the scores onto the
 lookup's referring domain items. A chunk is counted once on its job however often it is delivered.
 """
 
@@ -18,7 +18,7 @@ from backlinks.observability import logger
 from backlinks.services import Services
 
 # Cached scores live longer than the recheck age so a stale score can still be shown until the
-# recheck replaces it; DynamoDB's TTL removes entries nobody asked about for this long.
+# recheck replaces it. DynamoDB's TTL removes entries that no enrichment read for this long.
 SCORE_CACHE_TTL = timedelta(days=90)
 
 

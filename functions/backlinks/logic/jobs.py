@@ -43,7 +43,7 @@ def create_job(
 def get_job(services: Services, team_id: str, job_id: str) -> Job:
     job = services.store.get_job(team_id, job_id)
     if job is None:
-        # The same answer for a missing job and another team's job, so ids do not leak.
+        # The same error for a missing job and another team's job, so ids do not leak.
         raise NotFoundError(f"job {job_id!r} not found")
     return job
 

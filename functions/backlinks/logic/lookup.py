@@ -62,7 +62,7 @@ def _fast_path_job(services: Services, team_id: str, lookup: Lookup | None, limi
 def request_pull(
     services: Services, team_id: str, target: str, *, limit: int, full_analysis: bool, force: bool
 ) -> PullRequestResult:
-    """Start a pull of `target`, or answer from fresh data, or return the pull already running."""
+    """Start a pull of `target`, or return fresh data, or return the pull already running."""
     store = services.store
     lookup = store.get_lookup(team_id, target)
     if not force:

@@ -66,7 +66,7 @@ def run_probe(services: Services) -> dict:
         logger.warning("provider_probe_refused", extra={"code": error.code})
         return {"probed": True, "status": INACTIVE, "reason": jobs.vendor_failure_reason(error)}
     except DataForSEOError as error:
-        # A timeout or a server error tells nothing about the subscription, so the status stays.
+        # A timeout or a server error says nothing about the subscription, so the status is kept.
         logger.warning("provider_probe_failed", extra={"error": str(error)})
         return {"probed": True, "status": INACTIVE, "reason": before["reason"]}
     services.store.set_provider_status(ACTIVE, None, services.clock())

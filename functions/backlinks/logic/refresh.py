@@ -202,7 +202,7 @@ def finalize(services: Services, job: dict, pages: list[dict]) -> dict:
     }
     if not store.switch_project_generation(team_id, project_id, job_id, values):
         raise RuntimeError(
-            f"refresh {job_id} no longer holds the project {project_id}; its data was not used"
+            f"refresh {job_id} no longer owns the refresh claim of project {project_id}; its data was not used"
         )
 
     next_day = teams.day_of(now + timedelta(days=1))

@@ -1,4 +1,4 @@
-"""Domain records as the logic sees them; the data-access layer converts them to and from items."""
+"""Domain records used by the logic. The data-access layer converts them to and from items."""
 
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -93,7 +93,7 @@ class ReferringDomain(BaseModel):
     """A referring domain of a lookup generation.
 
     `spam_score` is the domain's own score from bulk_spam_score; None means not checked yet, or
-    checked with no score from the vendor (`spam_checked_at` tells which). `backlinks_spam_score`
+    checked with no score from the vendor (`spam_checked_at` is set only in the second case). `backlinks_spam_score`
     is the vendor's average over this domain's links to the target.
     """
 
@@ -112,7 +112,7 @@ class ReferringDomain(BaseModel):
 
 
 class SpamScore(BaseModel):
-    """A cached bulk_spam_score answer for one domain. `spam_score` None: the vendor had none."""
+    """A cached bulk_spam_score result for one domain. `spam_score` None: the vendor had none."""
 
     domain: str
     spam_score: int | None
