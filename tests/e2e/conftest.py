@@ -1,6 +1,9 @@
 """One local runtime for the end-to-end tests, driven over HTTP like a user would."""
 
+import io
 import time
+import zipfile
+from xml.etree import ElementTree
 
 import httpx
 import pytest
@@ -83,3 +86,39 @@ def pull(api: httpx.Client, domain: str, **options) -> dict:
     response = api.post(f"/v1/backlinks/by-domain/{domain}/pull", json=options)
     assert response.status_code in (200, 202), response.text
     return wait_for_job(api, response.json()["job"]["job_id"])
+
+
+def collect_pages(api, path: str, **params) -> list[dict]:
+    """Follow next_cursor from the first page to the last and return every item."""
+    items, cursor = [], None
+    while True:
+        query = dict(params, **({"cursor": cursor} if cursor else {}))
+        response = api.get(path, params=query)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def xlsx_rows(content: bytes) -> list[list[str]]:
+    """Read the cell texts of the first sheet; fails if any cell contains a formula."""
+    namespace = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
+    assert sheet.findall(".//s:f", namespace) == []
+    rows = []
+    for row in sheet.iterfind(".//s:sheetData/s:row", namespace):
+        cells = []
+        for cell in row.iterfind("s:c", namespace):
+            text = cell.find("s:is/s:t", namespace)
+            value = cell.find("s:v", namespace)
+            if text is not None:
+                cells.append(text.text)
+            elif value is not None:
+                cells.append(value.text)
+            else:
+                cells.append("")
+        rows.append(cells)
+    return rows

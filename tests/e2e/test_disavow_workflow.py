@@ -3,16 +3,14 @@ and spreadsheet exports."""
 
 import csv
 import io
-import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 import httpx
 import pytest
 
 from backlinks.logic.disavow import GOOGLE_MAX_BYTES, GOOGLE_MAX_LINES
 from backlinks.logic.disavow_workflow import MAX_UPLOAD_BYTES
-from tests.e2e.conftest import pull
+from tests.e2e.conftest import pull, xlsx_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -464,28 +462,6 @@ def test_unknown_version(api, toxic_lookup, version_id, status):
 
 
 # Spreadsheets ------------------------------------------------------------------------------------
-
-
-def xlsx_rows(content: bytes) -> list[list[str]]:
-    """Read the cell texts of the first sheet; fails if any cell contains a formula."""
-    namespace = {"s": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        sheet = ElementTree.fromstring(archive.read("xl/worksheets/sheet1.xml"))
-    assert sheet.findall(".//s:f", namespace) == []
-    rows = []
-    for row in sheet.iterfind(".//s:sheetData/s:row", namespace):
-        cells = []
-        for cell in row.iterfind("s:c", namespace):
-            text = cell.find("s:is/s:t", namespace)
-            value = cell.find("s:v", namespace)
-            if text is not None:
-                cells.append(text.text)
-            elif value is not None:
-                cells.append(value.text)
-            else:
-                cells.append("")
-        rows.append(cells)
-    return rows
 
 
 def test_xlsx_export_of_all_domains(api, toxic_lookup):

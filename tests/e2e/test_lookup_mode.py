@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from infra.definitions import ROUTES
-from tests.e2e.conftest import pull, wait_for_job
+from tests.e2e.conftest import collect_pages, pull, wait_for_job
 
 pytestmark = pytest.mark.e2e
 
@@ -19,19 +19,6 @@ def analyzed(api):
     job = pull(api, "Example.COM", limit=2500, full_analysis=True)
     assert job["state"] == "done", job
     return job
-
-
-def collect_pages(api, path: str, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        query = dict(params, **({"cursor": cursor} if cursor else {}))
-        response = api.get(path, params=query)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        items += body["items"]
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
 
 
 def test_pull_job_reports_pull_and_chunks(analyzed):

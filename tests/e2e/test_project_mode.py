@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from tests.e2e.conftest import pull, restore_provider, wait_for_job
+from tests.e2e.conftest import collect_pages, pull, restore_provider, wait_for_job
 
 pytestmark = pytest.mark.e2e
 
@@ -34,15 +34,7 @@ def dispatch_day(runtime, api, day: int) -> list[dict]:
 
 
 def all_events(api, project_id: str, **params) -> list[dict]:
-    items, cursor = [], None
-    while True:
-        query = dict(params, **({"cursor": cursor} if cursor else {}))
-        response = api.get(f"/v1/backlinks/{project_id}/events", params=query)
-        assert response.status_code == 200, response.text
-        items += response.json()["items"]
-        cursor = response.json()["next_cursor"]
-        if cursor is None:
-            return items
+    return collect_pages(api, f"/v1/backlinks/{project_id}/events", **params)
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,14 @@ from datetime import timedelta
 
 import idna
 
-from backlinks.dal.exports import put_export
+from backlinks.dal.exports import PresignedDownload, put_export
 from backlinks.errors import EmptyExportError
 from backlinks.logic.csv_export import build_csv
 from backlinks.logic.disavow_merge import ToxicDomain, build_document
 from backlinks.logic.keep_list import effective_keep_list, kept_by
 from backlinks.logic.versions import save_version, version_key
 from backlinks.logic.xlsx_export import build_xlsx
-from backlinks.models.records import DataView, ReferringDomain
+from backlinks.models.records import DataView, ReferringDomain, Scope
 from backlinks.services import Services
 
 EXPORT_RECORD_RETENTION = timedelta(days=365)
@@ -109,15 +109,15 @@ def export_disavow_file(services: Services, view: DataView, *, threshold: int, r
         filename=filename,
         details={"threshold": threshold, "reasons": reasons, **counts},
     )
-    _record_export(
+    record_export(
         services,
-        view,
-        version["version_id"],
-        "txt",
-        threshold,
-        filename,
-        version_key(view.scope, version["version_id"]),
-        counts,
+        view.scope,
+        view.target,
+        export_id=version["version_id"],
+        fmt="txt",
+        key=version_key(view.scope, version["version_id"]),
+        filename=filename,
+        fields={"threshold": threshold, "generation": view.generation, **counts},
     )
     return {
         "url": version["url"],
@@ -194,29 +194,19 @@ def export_spreadsheet(services: Services, view: DataView, *, threshold: int, fm
             written += 1
             yield spreadsheet_row(record, threshold, keep)
 
-    if fmt == "xlsx":
-        content = build_xlsx(row_tuples(), columns)
-        content_type = XLSX_CONTENT_TYPE
-    else:
-        content = build_csv((dict(zip(columns, row, strict=True)) for row in row_tuples()), columns)
-        content_type = "text/csv; charset=utf-8"
+    content = spreadsheet_content(row_tuples(), columns, fmt, sheet_name="Referring domains")
 
-    now = services.clock()
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    export_id = uuid.uuid4().hex
-    scope = view.scope
-    filename = f"{rows}-domains-{display_name(view.target)}-{now.date().isoformat()}.{fmt}"
-    key = f"exports/{scope.team_id}/{scope.kind.value}/{scope.key}/{stamp}-{export_id}.{fmt}"
-    download = put_export(
-        services.settings.exports_bucket,
-        key,
-        content,
-        content_type=content_type,
-        filename=filename,
-        expiry_seconds=services.settings.presign_expiry_seconds,
-    )
+    filename = f"{rows}-domains-{display_name(view.target)}-{services.clock().date().isoformat()}.{fmt}"
     counts = {"entries": written, "lines": written + 1, "bytes": len(content), "skipped": {}}
-    _record_export(services, view, export_id, fmt, threshold, filename, key, counts)
+    download = publish_spreadsheet(
+        services,
+        view.scope,
+        view.target,
+        fmt=fmt,
+        filename=filename,
+        content=content,
+        record={"threshold": threshold, "generation": view.generation, **counts},
+    )
     return {
         "url": download.url,
         "expires_at": download.expires_at.isoformat(),
@@ -229,26 +219,56 @@ def export_spreadsheet(services: Services, view: DataView, *, threshold: int, fm
     }
 
 
-def _record_export(
+def spreadsheet_content(
+    rows: Iterator[tuple], columns: tuple[str, ...], fmt: str, *, sheet_name: str
+) -> bytes:
+    """Build a CSV file, or an Excel file (fmt "xlsx") with one sheet, from row tuples."""
+    if fmt == "xlsx":
+        return build_xlsx(rows, columns, sheet_name=sheet_name)
+    return build_csv((dict(zip(columns, row, strict=True)) for row in rows), columns)
+
+
+def publish_spreadsheet(
+    services: Services, scope: Scope, target: str, *, fmt: str, filename: str, content: bytes, record: dict
+) -> PresignedDownload:
+    """Store a CSV or Excel export in S3, record it for the team and return its presigned download."""
+    now = services.clock()
+    export_id = uuid.uuid4().hex
+    key = f"exports/{scope.team_id}/{scope.kind.value}/{scope.key}/{now.strftime('%Y%m%dT%H%M%SZ')}-{export_id}.{fmt}"
+    download = put_export(
+        services.settings.exports_bucket,
+        key,
+        content,
+        content_type=XLSX_CONTENT_TYPE if fmt == "xlsx" else "text/csv; charset=utf-8",
+        filename=filename,
+        expiry_seconds=services.settings.presign_expiry_seconds,
+    )
+    record_export(
+        services, scope, target, export_id=export_id, fmt=fmt, key=key, filename=filename, fields=record
+    )
+    return download
+
+
+def record_export(
     services: Services,
-    view: DataView,
+    scope: Scope,
+    target: str,
+    *,
     export_id: str,
     fmt: str,
-    threshold: int,
-    filename: str,
     key: str,
-    counts: dict,
+    filename: str,
+    fields: dict,
 ) -> None:
+    """Keep a record of an export in the team's export history."""
     now = services.clock()
     record = {
         "export_id": export_id,
-        "target": view.target,
-        "scope": view.scope.model_dump(mode="json"),
+        "target": target,
+        "scope": scope.model_dump(mode="json"),
         "format": fmt,
-        "threshold": threshold,
         "key": key,
         "filename": filename,
-        "generation": view.generation,
-        **counts,
+        **fields,
     }
-    services.store.put_export_record(view.scope.team_id, record, now, now + EXPORT_RECORD_RETENTION)
+    services.store.put_export_record(scope.team_id, record, now, now + EXPORT_RECORD_RETENTION)

@@ -19,7 +19,11 @@ COLUMN_WIDTH = 22
 
 
 def build_xlsx(
-    rows: Iterable[Sequence[object]], headers: Sequence[str], *, tmpdir: str | None = None
+    rows: Iterable[Sequence[object]],
+    headers: Sequence[str],
+    *,
+    tmpdir: str | None = None,
+    sheet_name: str = SHEET_NAME,
 ) -> bytes:
     """Write a one-sheet workbook: a bold, frozen header row, then one row per item of `rows`.
 
@@ -34,7 +38,7 @@ def build_xlsx(
     if tmpdir:
         options["tmpdir"] = tmpdir
     workbook = xlsxwriter.Workbook(output, options)
-    sheet = workbook.add_worksheet(SHEET_NAME)
+    sheet = workbook.add_worksheet(sheet_name)
     bold = workbook.add_format({"bold": True})
     sheet.set_column(0, len(headers) - 1, COLUMN_WIDTH)
     sheet.freeze_panes(1, 0)
