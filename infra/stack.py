@@ -32,7 +32,7 @@ class BacklinksStack(Stack):
             },
         )
         fanout.add_consumers(shared=shared, data=data, dfs_secret=dfs_secret)
-        api = Api(self, "Api", shared=shared, data=data, queues=fanout.queues.values())
+        api = Api(self, "Api", shared=shared, data=data, queues=fanout.queues.values(), dfs_secret=dfs_secret)
         ProviderProbe(self, "ProviderProbe", shared=shared, data=data, dfs_secret=dfs_secret)
         workflow = RefreshWorkflow(
             self,

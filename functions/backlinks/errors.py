@@ -67,6 +67,12 @@ class ProviderUnavailableError(ServiceError):
     code = "provider_unavailable"
 
 
+class ProviderCallError(ServiceError):
+    """A DataForSEO call made while the API caller waits failed: a vendor error, timeout or bad result."""
+
+    code = "provider_call_failed"
+
+
 class UnauthorizedError(ServiceError):
     """The request carries no valid API token for a team."""
 

@@ -31,6 +31,14 @@ class Services:
             self._dataforseo = factory(self)
         return self._dataforseo
 
+    def dataforseo_for_api(self) -> DataForSEOClient:
+        """Return the client with the timeout and retries of calls made while an API caller waits."""
+        settings = self.settings
+        return self.dataforseo().with_limits(
+            timeout=min(settings.dfs_timeout_seconds, settings.dfs_request_timeout_seconds),
+            max_retries=min(settings.dfs_max_retries, settings.dfs_request_max_retries),
+        )
+
 
 def record_call_cost(store: Store, record: CallRecord) -> None:
     """Write a DataForSEO call's cost to the usage ledger of the team that caused it."""

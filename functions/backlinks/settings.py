@@ -32,6 +32,13 @@ class Settings(BaseModel):
     dfs_secret_arn: str | None = None
     dfs_timeout_seconds: float = Field(default=60.0, gt=0)
     dfs_max_retries: int = Field(default=4, ge=0, le=10)
+    # DataForSEO calls made while an API caller waits (velocity time series) use the smaller of these
+    # and the two values above. At most 2 attempts of 10 s and one backoff of at most 0.5 s leave
+    # about 8 s of API Gateway's 29-second limit for the table reads and writes.
+    # NOTE: httpx applies the timeout to each connect, read and write, not to the whole request, so a
+    # response that arrives slowly in small parts can take longer.
+    dfs_request_timeout_seconds: float = Field(default=10.0, gt=0, le=10)
+    dfs_request_max_retries: int = Field(default=1, ge=0, le=1)
     presign_expiry_seconds: int = Field(default=900, ge=60, le=3600)
     summary_fresh_seconds: int = Field(default=3600, ge=0)
     score_max_age_days: int = Field(default=30, ge=1)
@@ -62,6 +69,8 @@ class Settings(BaseModel):
         for key, name in (
             ("dfs_timeout_seconds", "DFS_TIMEOUT_SECONDS"),
             ("dfs_max_retries", "DFS_MAX_RETRIES"),
+            ("dfs_request_timeout_seconds", "DFS_REQUEST_TIMEOUT_SECONDS"),
+            ("dfs_request_max_retries", "DFS_REQUEST_MAX_RETRIES"),
             ("presign_expiry_seconds", "PRESIGN_EXPIRY_SECONDS"),
             ("summary_fresh_seconds", "SUMMARY_FRESH_SECONDS"),
             ("max_receive_count", "MAX_RECEIVE_COUNT"),

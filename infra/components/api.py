@@ -8,13 +8,21 @@ from aws_cdk import aws_apigateway as apigateway
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.components.data import DataStore
 from infra.components.functions import DEFAULTS, FunctionShared, create_function, log_retention
 from infra.components.nag import acknowledge
-from infra.definitions import API_HANDLER, AUTHORIZER_HANDLER, BINARY_MEDIA_TYPES, ROUTES, Route
+from infra.definitions import (
+    API_HANDLER,
+    AUTHORIZER_HANDLER,
+    BINARY_MEDIA_TYPES,
+    ENV_DFS_SECRET_ARN,
+    ROUTES,
+    Route,
+)
 
 STAGE_NAME = "prod"
 # API Gateway stops waiting for a Lambda integration after 29 seconds, so a longer function timeout
@@ -49,6 +57,7 @@ class Api(Construct):
         shared: FunctionShared,
         data: DataStore,
         queues: Iterable[sqs.IQueue],
+        dfs_secret: secretsmanager.ISecret,
     ) -> None:
         super().__init__(scope, construct_id)
         self.function = create_function(
@@ -58,7 +67,10 @@ class Api(Construct):
             handler=API_HANDLER,
             timeout=API_FUNCTION_TIMEOUT,
             description="Serves the backlinks REST API",
+            # The velocity time series routes call DataForSEO while the caller waits.
+            extra_environment={ENV_DFS_SECRET_ARN: dfs_secret.secret_arn},
         )
+        dfs_secret.grant_read(self.function)
         data.grant_table_read_write(self.function)
         data.grant_exports_read_write(self.function)
         for queue in queues:

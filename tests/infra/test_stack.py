@@ -414,9 +414,10 @@ def test_function_environment(resources):
         "POWERTOOLS_LOG_LEVEL",
     } | queue_variables
     _, api_function = function_by_handler(resources, API_HANDLER)
-    # The API starts full refreshes, so it alone gets the state machine's ARN.
+    # The API starts full refreshes, so it alone gets the state machine's ARN. It calls DataForSEO
+    # for the velocity time series.
     api_variables = set(api_function["Properties"]["Environment"]["Variables"])
-    assert api_variables == common | {"FULL_REFRESH_STATE_MACHINE_ARN"}
+    assert api_variables == common | {"FULL_REFRESH_STATE_MACHINE_ARN", ENV_DFS_SECRET_ARN}
     for definition in QUEUES:
         _, worker = function_by_handler(resources, definition.consumer_handler)
         variables = worker["Properties"]["Environment"]["Variables"]
@@ -436,7 +437,8 @@ def test_api_function_permissions(stack, resources):
     _, function = function_by_handler(resources, API_HANDLER)
     statements = role_statements(resources, function)
     actions = actions_of(statements)
-    assert "secretsmanager:GetSecretValue" not in actions
+    # The velocity time series routes call DataForSEO, so the API reads its credentials.
+    assert "secretsmanager:GetSecretValue" in actions
     assert {"s3:PutObject", "s3:GetObject", "dynamodb:Query", "dynamodb:PutItem"} <= actions
     assert "dynamodb:Scan" not in actions
     (send,) = statements_with_action(statements, "sqs:SendMessage")

@@ -275,6 +275,19 @@ def test_timeseries_counts_churn() -> None:
     assert sum(item["lost_referring_domains"] for item in items) > 0
 
 
+def test_timeseries_counts_whole_periods() -> None:
+    task = {"target": "churn.example", "date_to": "2026-11-20", "group_range": "month"}
+
+    from_mid_month, _ = endpoints.timeseries_new_lost_summary({**task, "date_from": "2026-03-15"}, 0)
+    from_first_day, _ = endpoints.timeseries_new_lost_summary({**task, "date_from": "2026-03-01"}, 0)
+
+    items = from_mid_month[0]["items"]
+    assert [item["date"][:10] for item in items][:2] == ["2026-03-31", "2026-04-30"]
+    assert items[-1]["date"][:10] == "2026-11-30"
+    assert items == from_first_day[0]["items"]
+    assert items[0]["new_referring_domains"] > 0
+
+
 def test_summary_matches_listing() -> None:
     result, _ = endpoints.summary({"target": "example.com"}, 0)
     listing, _ = endpoints.referring_domains({"target": "example.com", "limit": 1}, 0)

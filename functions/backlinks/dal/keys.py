@@ -1,8 +1,8 @@
 """Key layout of the single table.
 
 Team-owned items start with TEAM#<team_id>, so no query of one team can reach another team's items.
-Shared caches of public third-party facts (DataForSEO summaries, spam scores) are keyed by the
-domain alone and serve every team.
+Shared caches of public third-party facts (DataForSEO summaries, new and lost series, spam scores)
+are keyed by the domain alone and serve every team.
 """
 
 from backlinks.models.records import Scope, ScopeKind
@@ -61,6 +61,11 @@ def summary_pk(target: str) -> str:
 
 
 SUMMARY_SK = "SUMMARY"
+
+
+def timeseries_sk(granularity: str, day: str) -> str:
+    """Sort key, under summary_pk, of a target's new and lost series fetched on `day` (YYYY-MM-DD, UTC)."""
+    return f"TIMESERIES#{granularity}#{day}"
 
 
 def score_pk(domain: str) -> str:

@@ -11,12 +11,14 @@ reported to ``on_call`` with its cost, including failed ones.
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import httpx
@@ -36,6 +38,7 @@ from backlinks.dataforseo.models import (
     ReferringDomainsPage,
     SpamScoreResult,
     Summary,
+    TimeseriesNewLostSummary,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,9 @@ MAX_BULK_TARGETS = 1000
 MAX_REFERRING_DOMAINS = 10_000
 MAX_BACKLINKS_OFFSET = 20_000
 """backlinks/live accepts offsets up to 20,000; deeper pages need ``search_after_token``."""
+TIMESERIES_GROUP_RANGES = ("day", "week", "month", "year")
+TIMESERIES_MIN_DATE = date(2019, 1, 30)
+"""The earliest date_from that the timeseries endpoints accept."""
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -128,6 +134,21 @@ class DataForSEOClient:
         """Close the HTTP connection pool, unless the caller passed its own ``http_client``."""
         if self._owns_http:
             self._http.close()
+
+    def with_limits(self, *, timeout: float, max_retries: int) -> DataForSEOClient:
+        """Return a client with another timeout and retry budget that shares this one's pool and hook.
+
+        The returned client never closes the shared connection pool, so close this client instead.
+        """
+        if timeout <= 0:
+            raise ValueError(f"invalid timeout {timeout}: must be above 0 seconds")
+        if max_retries < 0:
+            raise ValueError(f"invalid max_retries {max_retries}: must be 0 or more")
+        limited = copy.copy(self)
+        limited._timeout = timeout
+        limited._max_retries = max_retries
+        limited._owns_http = False
+        return limited
 
     # --- endpoints -----------------------------------------------------------------------------------
 
@@ -278,6 +299,31 @@ class DataForSEOClient:
             for item in parsed.items
             if isinstance(item.spam_score, int) and not isinstance(item.spam_score, bool)
         }
+
+    def timeseries_new_lost_summary(
+        self, target: str, *, date_from: date, date_to: date, group_range: str, context: CallContext
+    ) -> TimeseriesNewLostSummary:
+        """Fetch the backlinks and referring domains ``target`` gained and lost per period.
+
+        For week, month and year the vendor returns whole periods that overlap the range, each dated
+        at its last day, and 0 for periods without data.
+        """
+        if group_range not in TIMESERIES_GROUP_RANGES:
+            raise ValueError(
+                f"invalid group_range {group_range!r}: expected one of {', '.join(TIMESERIES_GROUP_RANGES)}"
+            )
+        if date_from < TIMESERIES_MIN_DATE:
+            raise ValueError(f"invalid date_from {date_from}: the earliest is {TIMESERIES_MIN_DATE}")
+        if date_from > date_to:
+            raise ValueError(f"invalid date range: date_from {date_from} is after date_to {date_to}")
+        task = {
+            "target": target,
+            "date_from": date_from.isoformat(),
+            "date_to": date_to.isoformat(),
+            "group_range": group_range,
+        }
+        result = self._call("timeseries_new_lost_summary", task, context)
+        return self._parse(result, TimeseriesNewLostSummary, "timeseries_new_lost_summary")
 
     # --- transport -----------------------------------------------------------------------------------
 

@@ -188,3 +188,28 @@ class SpamScoreItem(VendorModel):
 class SpamScoreResult(VendorModel):
     items_count: Count = 0
     items: Annotated[list[SpamScoreItem], BeforeValidator(_none_as_empty_list)] = Field(default_factory=list)
+
+
+class TimeseriesNewLostItem(VendorModel):
+    """One period of backlinks/timeseries_new_lost_summary/live, dated at the period's last day."""
+
+    date: VendorDatetime = None
+    new_backlinks: Count = 0
+    lost_backlinks: Count = 0
+    new_referring_domains: Count = 0
+    lost_referring_domains: Count = 0
+    new_referring_main_domains: Count = 0
+    lost_referring_main_domains: Count = 0
+
+
+class TimeseriesNewLostSummary(VendorModel):
+    """Result of backlinks/timeseries_new_lost_summary/live: gained and lost counts per period."""
+
+    target: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    group_range: str | None = None
+    items_count: Count = 0
+    items: Annotated[list[TimeseriesNewLostItem], BeforeValidator(_none_as_empty_list)] = Field(
+        default_factory=list
+    )

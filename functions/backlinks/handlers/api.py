@@ -20,6 +20,7 @@ from backlinks.errors import (
     NotFoundError,
     PayloadTooLargeError,
     PlanLimitError,
+    ProviderCallError,
     ProviderUnavailableError,
     ServiceError,
     SubscriptionRequiredError,
@@ -32,6 +33,7 @@ from backlinks.handlers import (
     project_disavow_routes,
     project_routes,
     team_routes,
+    timeseries_routes,
 )
 from backlinks.handlers.context import json_response
 from backlinks.observability import logger, metrics, tracer
@@ -49,6 +51,7 @@ STATUS_BY_ERROR: dict[type[ServiceError], int] = {
     ExportLimitError: 422,
     PayloadTooLargeError: 413,
     ProviderUnavailableError: 503,
+    ProviderCallError: 502,
     UnauthorizedError: 401,
     SubscriptionRequiredError: 402,
     PlanLimitError: 402,
@@ -63,6 +66,7 @@ app.include_router(team_routes.router)
 app.include_router(project_routes.router)
 app.include_router(disavow_routes.router)
 app.include_router(project_disavow_routes.router)
+app.include_router(timeseries_routes.router)
 
 
 def error_body(code: str, message: str, details: object = None) -> dict:

@@ -28,3 +28,15 @@ def admit_enrichment(services: Services, view: DataView) -> float:
     estimate = budget.estimate_enrichment_cost(budget.count_stale_domains(services, view))
     budget.check_budget(services, team_id, estimate)
     return estimate
+
+
+def admit_timeseries(services: Services, team_id: str, *, periods: int) -> float:
+    """Check subscription, provider and budget for one time series call of `periods` items.
+
+    Returns the estimated cost.
+    """
+    teams.require_active_subscription(services, team_id)
+    provider.require_provider_active(services)
+    estimate = budget.calls_cost(1, periods)
+    budget.check_budget(services, team_id, estimate)
+    return estimate

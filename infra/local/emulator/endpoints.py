@@ -737,6 +737,8 @@ def timeseries_new_lost_summary(task: dict[str, Any], day: int) -> tuple[list[di
         raise invalid_field("group_range", "Expected day, week, month or year.")
     profile = dataset.target_profile(target, day)
 
+    # As at the vendor, weeks, months and years are whole periods. The first one starts before
+    # date_from when date_from is not its first day, and the last one ends after date_to.
     buckets: dict[date, dict[str, Any]] = {}
     cursor = date_from
     while cursor <= date_to:
@@ -744,12 +746,16 @@ def timeseries_new_lost_summary(task: dict[str, Any], day: int) -> tuple[list[di
         buckets[end] = {"new": [], "lost": []}
         cursor = end + timedelta(days=1)
 
+    def bucket_of(value: datetime) -> dict[str, Any] | None:
+        return buckets.get(dataset.period_end(value.date(), group_range))
+
     for record in profile.domains:
-        seen = record.first_seen.date()
-        if date_from <= seen <= date_to:
-            buckets[dataset.period_end(seen, group_range)]["new"].append(record)
-        if record.lost_date is not None and date_from <= record.lost_date.date() <= date_to:
-            buckets[dataset.period_end(record.lost_date.date(), group_range)]["lost"].append(record)
+        new_bucket = bucket_of(record.first_seen)
+        if new_bucket is not None:
+            new_bucket["new"].append(record)
+        lost_bucket = bucket_of(record.lost_date) if record.lost_date is not None else None
+        if lost_bucket is not None:
+            lost_bucket["lost"].append(record)
 
     items = []
     for end, bucket in buckets.items():
