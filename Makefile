@@ -57,6 +57,7 @@ bench: venv
 	$(PY) bench/export_bench.py
 	$(PY) bench/enrichment_bench.py
 	$(PY) bench/cold_start_bench.py
+	$(PY) bench/anchors_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out layers/build demo-output

@@ -94,6 +94,15 @@ QUEUES = (
         batch_size=1,
         env_var="DELTA_QUEUE_URL",
     ),
+    QueueDefinition(
+        name="anchors",
+        consumer_handler="backlinks.handlers.anchors_worker.handler",
+        consumer_timeout_seconds=300,
+        visibility_timeout_seconds=1800,
+        max_receive_count=3,
+        batch_size=1,
+        env_var="ANCHORS_QUEUE_URL",
+    ),
 )
 
 # Project Mode: the full refresh state machine's task function and the daily delta dispatcher.
@@ -119,6 +128,8 @@ ROUTES = (
     # Before .../{version_id}: the local gateway matches routes in this order.
     Route("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions/diff"),
     Route("GET", "/v1/backlinks/by-domain/{domain}/disavow-versions/{version_id}"),
+    Route("POST", "/v1/backlinks/by-domain/{domain}/anchors/refresh"),
+    Route("GET", "/v1/backlinks/by-domain/{domain}/anchors"),
     Route("GET", "/v1/backlinks/by-domain/{domain}/keep-list"),
     Route("PUT", "/v1/backlinks/by-domain/{domain}/keep-list/{entry}"),
     Route("DELETE", "/v1/backlinks/by-domain/{domain}/keep-list/{entry}"),
@@ -136,6 +147,8 @@ ROUTES = (
     Route("GET", "/v1/backlinks/{project}/spam-scores"),
     Route("POST", "/v1/backlinks/{project}/spam-scores/refresh"),
     Route("GET", "/v1/backlinks/{project}/disavow-export"),
+    Route("POST", "/v1/backlinks/{project}/anchors/refresh"),
+    Route("GET", "/v1/backlinks/{project}/anchors"),
     Route("GET", "/v1/backlinks/{project}/keep-list"),
     Route("PUT", "/v1/backlinks/{project}/keep-list/{entry}"),
     Route("DELETE", "/v1/backlinks/{project}/keep-list/{entry}"),

@@ -111,6 +111,21 @@ def registrable_domain(host: str) -> str | None:
     return registrable or None
 
 
+def registrable_name(host: str) -> str:
+    """Return the label of a normalized host just under its public suffix, in Unicode.
+
+    "blog.acme-shop.co.uk" returns "acme-shop" and "xn--mnchen-3ya.de" returns "münchen". A host
+    that is a public suffix returns its first label.
+    """
+    label = _split(host).domain or host.split(".", 1)[0]
+    if label.startswith("xn--"):
+        try:
+            return label.encode("ascii").decode("idna")
+        except UnicodeError:
+            return label
+    return label
+
+
 def is_public_suffix(host: str) -> bool:
     """Return whether a normalized host is itself a public suffix ("com", "co.uk", "github.io")."""
     parts = _split(host)

@@ -24,6 +24,7 @@ class Settings(BaseModel):
     # Project Mode: the delta pull queue and the full refresh state machine. Empty in functions
     # that never use them; the code that needs one fails with a clear message when it is missing.
     delta_queue_url: str = ""
+    anchors_queue_url: str = ""
     full_refresh_state_machine_arn: str = ""
     default_team_id: str = "local"
     dfs_base_url: HttpUrl = HttpUrl(DFS_PRODUCTION_URL)
@@ -58,6 +59,7 @@ class Settings(BaseModel):
             "pull_queue_url": env.get("PULL_QUEUE_URL", ""),
             "spam_queue_url": env.get("SPAM_QUEUE_URL", ""),
             "delta_queue_url": env.get("DELTA_QUEUE_URL", ""),
+            "anchors_queue_url": env.get("ANCHORS_QUEUE_URL", ""),
             "full_refresh_state_machine_arn": env.get("FULL_REFRESH_STATE_MACHINE_ARN", ""),
             "default_team_id": env.get("DEFAULT_TEAM_ID", "local"),
             "dfs_login": env.get("DFS_LOGIN") or None,

@@ -18,6 +18,7 @@ CONSUMER_SENDS_TO: dict[str, tuple[str, ...]] = {
     "pull": ("spam",),
     "spam": (),
     "delta": (),
+    "anchors": (),
 }
 # The maximum retention SQS allows, so a poison message can be inspected and redriven later.
 DEAD_LETTER_RETENTION = Duration.days(14)

@@ -472,6 +472,22 @@ def test_spam_worker_permissions(resources):
     assert {"dynamodb:Query", "dynamodb:BatchWriteItem"} <= actions
 
 
+def test_anchors_worker_permissions(stack, resources):
+    (anchors,) = [definition for definition in QUEUES if definition.name == "anchors"]
+    _, function = function_by_handler(resources, anchors.consumer_handler)
+    statements = role_statements(resources, function)
+    actions = actions_of(statements)
+    assert "secretsmanager:GetSecretValue" in actions
+    assert not {action for action in actions if action.startswith("s3:")}
+    assert "sqs:SendMessage" not in actions
+    assert {"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:UpdateItem"} <= actions
+    assert "dynamodb:Scan" not in actions
+    # It consumes its own queue, and only that one.
+    (receive,) = statements_with_action(statements, "sqs:ReceiveMessage")
+    queue = stack.node.find_child("FanOut").node.find_child("AnchorsQueue")
+    assert receive["Resource"] == {"Fn::GetAtt": [logical_id(queue), "Arn"]}
+
+
 def test_table_access_names_each_index(stack, resources):
     table_id = logical_id(stack.node.find_child("Data").node.find_child("Table"))
     expected = [{"Fn::GetAtt": [table_id, "Arn"]}] + [

@@ -177,3 +177,23 @@ VERSION_SK_PREFIX = "VERSION#"
 
 def disavow_version_sk(version_id: str) -> str:
     return f"{VERSION_SK_PREFIX}{version_id}"
+
+
+# Anchors -------------------------------------------------------------------------------------------
+
+
+def anchors_state_pk(scope: Scope) -> str:
+    """The item that names a lookup's or a project's anchor sets and the detailed pull in flight."""
+    return f"{scope_pk(scope)}#ANCHORS"
+
+
+ANCHORS_STATE_SK = "STATE"
+
+
+def anchor_set_pk(scope: Scope, set_id: str) -> str:
+    """Partition of one stored set of anchors, in the order of their position (backlinks descending)."""
+    return f"{scope_pk(scope)}#ANCHORS#{set_id}"
+
+
+def anchor_sk(position: int) -> str:
+    return f"ANCHOR#{position:06d}"

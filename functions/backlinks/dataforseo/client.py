@@ -32,6 +32,7 @@ from backlinks.dataforseo.errors import (
     error_for_status,
 )
 from backlinks.dataforseo.models import (
+    AnchorsPage,
     BacklinksPage,
     ReferringDomain,
     ReferringDomainsCollection,
@@ -276,6 +277,36 @@ class DataForSEOClient:
             if len(page.items) < limit:
                 return
             if "search_after_token" in task and not token:
+                return
+
+    def anchors_pages(
+        self,
+        target: str,
+        *,
+        max_items: int,
+        page_size: int = MAX_PAGE_SIZE,
+        backlinks_status_type: str = "all",
+        order_by: Sequence[str] = ("backlinks,desc",),
+        context: CallContext,
+    ) -> Iterator[AnchorsPage]:
+        """Yield pages of ``target``'s anchors (by ``offset``) until ``max_items`` or the end of the listing."""
+        if max_items < 1:
+            raise ValueError(f"invalid max_items {max_items}: must be 1 or more")
+        _check_page_size("page_size", page_size)
+        offset = 0
+        while offset < max_items:
+            limit = min(page_size, max_items - offset)
+            task = {
+                "target": target,
+                "limit": limit,
+                "offset": offset,
+                "order_by": list(order_by),
+                "backlinks_status_type": backlinks_status_type,
+            }
+            page = self._parse(self._call("anchors", task, context), AnchorsPage, "anchors")
+            yield page
+            offset += len(page.items)
+            if len(page.items) < limit or offset >= page.total_count:
                 return
 
     def bulk_spam_score(self, targets: Sequence[str], *, context: CallContext) -> dict[str, int]:

@@ -178,6 +178,35 @@ class BacklinksPage(VendorModel):
     search_after_token: str | None = None
 
 
+class Anchor(VendorModel):
+    """One item of backlinks/anchors/live: the links to the target that use one anchor text.
+
+    ``referring_domains_nofollow`` and ``referring_pages_nofollow`` count the domains and pages with
+    at least one nofollow link of this anchor. ``lost_date`` is set once every such link is lost.
+    """
+
+    anchor: str | None = None
+    rank: int | None = None
+    backlinks: Count = 0
+    first_seen: VendorDatetime = None
+    lost_date: VendorDatetime = None
+    backlinks_spam_score: int | None = None
+    """The average spam score of the links with this anchor; None means unknown, never 0."""
+    referring_domains: Count = 0
+    referring_domains_nofollow: Count = 0
+    referring_main_domains: Count = 0
+    referring_pages: Count = 0
+    referring_pages_nofollow: Count = 0
+    referring_links_attributes: CountMap | None = None
+
+
+class AnchorsPage(VendorModel):
+    target: str | None = None
+    total_count: Count = 0
+    items_count: Count = 0
+    items: Annotated[list[Anchor], BeforeValidator(_none_as_empty_list)] = Field(default_factory=list)
+
+
 class SpamScoreItem(VendorModel):
     """One item of backlinks/bulk_spam_score/live."""
 

@@ -27,6 +27,7 @@ from backlinks.errors import (
     UnauthorizedError,
 )
 from backlinks.handlers import (
+    anchor_routes,
     disavow_routes,
     job_routes,
     lookup_routes,
@@ -66,6 +67,7 @@ app.include_router(team_routes.router)
 app.include_router(project_routes.router)
 app.include_router(disavow_routes.router)
 app.include_router(project_disavow_routes.router)
+app.include_router(anchor_routes.router)
 app.include_router(timeseries_routes.router)
 
 

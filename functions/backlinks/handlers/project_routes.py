@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from backlinks.domains import normalize_target
 from backlinks.handlers.context import current_team, get_services, json_response
 from backlinks.handlers.views import download_response, job_view, spam_scores_body
-from backlinks.logic import enrichment, exports, projects, scores
+from backlinks.logic import anchors, enrichment, exports, projects, scores
 from backlinks.logic.scores import TOXIC_DEFAULT
 from backlinks.models.projects import Project
 
@@ -86,6 +86,7 @@ def detail(project: str):
     if found.generation:
         body["distributions"]["referring_domains_by_spam_score"] = projects.spam_distribution(services, found)
     body["last_30_days"] = projects.window_counts(services, found)
+    body["anchors"] = anchors.overview(services, found.scope)
     return json_response(200, body)
 
 

@@ -14,7 +14,9 @@ from backlinks.dataforseo.client import CallContext
 from backlinks.dataforseo.models import Backlink
 from backlinks.domains import canonical_referring_domain
 from backlinks.errors import InvalidDomainError
-from backlinks.logic import enrichment, jobs, teams
+from backlinks.logic import anchors, enrichment, jobs, teams
+from backlinks.logic.anchor_classes import ANCHOR_CLASSES, Classifier
+from backlinks.logic.anchors import LinkAnchorAggregator
 from backlinks.logic.delta_diff import link_id
 from backlinks.logic.lookup import merge_referring_domains, summary_from_vendor
 from backlinks.logic.projects import REFRESH_PAGE_SIZE, project_store
@@ -28,17 +30,6 @@ DATA_TTL = timedelta(days=90)
 # the step function's timeout. Links beyond it are not stored and cannot yield attribute changes.
 MAX_LINKS_PER_PAGE = 50_000
 RANK_BUCKETS = (("0-99", 0, 99), ("100-299", 100, 299), ("300-499", 300, 499), ("500+", 500, 10**9))
-GENERIC_ANCHORS = {
-    "click here",
-    "here",
-    "this site",
-    "website",
-    "read more",
-    "more",
-    "link",
-    "source",
-    "visit",
-}
 
 
 def _context(job: dict, operation: str, target: str) -> CallContext:
@@ -71,6 +62,7 @@ def stored_link(row: Backlink) -> StoredLink | None:
         links_count=row.links_count or 1,
         rank=row.page_from_rank or row.rank or 0,
         first_seen=row.first_seen,
+        spam_score=row.backlink_spam_score,
     )
 
 
@@ -142,38 +134,33 @@ def page(services: Services, job: dict, descriptor: dict) -> dict:
     }
 
 
-def anchor_class(anchor: str | None, target: str) -> str:
-    """Classify anchor text from the stored rows: empty, naked_url, branded, generic or other."""
-    text = (anchor or "").strip().lower()
-    if not text:
-        return "empty"
-    if target in text or text.startswith(("http://", "https://", "www.")):
-        return "naked_url"
-    if target.split(".", 1)[0] in text:
-        return "branded"
-    if text in GENERIC_ANCHORS:
-        return "generic"
-    return "other"
-
-
 def distributions(
     services: Services, scope: Scope, generation: str, target: str
-) -> dict[str, dict[str, int]]:
+) -> tuple[dict[str, dict[str, int]], LinkAnchorAggregator]:
+    """Count a generation's links by attribute and anchor class and its domains by rank.
+
+    Also returns the links aggregated by anchor text, read in the same pass, for the heuristic
+    anchor set.
+    """
     store = project_store(services)
+    classifier = Classifier.for_target(target)
+    aggregator = LinkAnchorAggregator()
     follow: Counter[str] = Counter()
-    anchors: Counter[str] = Counter()
+    anchor_classes: Counter[str] = Counter({name: 0 for name in ANCHOR_CLASSES})
     for link in store.iter_links(scope, generation):
         follow["dofollow" if link.dofollow else "nofollow"] += 1
-        anchors[anchor_class(link.anchor, target)] += 1
+        anchor_classes[classifier.classify(link.anchor)] += 1
+        aggregator.add(link)
     ranks: Counter[str] = Counter({name: 0 for name, _, _ in RANK_BUCKETS})
     for domain in store.iter_referring_domains(scope, generation):
         name = next(name for name, low, high in RANK_BUCKETS if low <= domain.rank <= high)
         ranks[name] += 1
-    return {
+    counts = {
         "links_by_attribute": {"dofollow": follow["dofollow"], "nofollow": follow["nofollow"]},
-        "links_by_anchor_class": dict(sorted(anchors.items())),
+        "links_by_anchor_class": dict(anchor_classes),
         "referring_domains_by_rank": dict(ranks),
     }
+    return counts, aggregator
 
 
 def finalize(services: Services, job: dict, pages: list[dict]) -> dict:
@@ -191,9 +178,11 @@ def finalize(services: Services, job: dict, pages: list[dict]) -> dict:
     # NOTE: the replaced item's rank and backlinks are not merged into the survivor.
     stored_domains = store.count_referring_domains(scope, job_id)
     stored_links = sum(p["links"] for p in pages)
+    counts, aggregator = distributions(services, scope, job_id, project.target)
+    anchor_set = anchors.write_heuristic_set(services, scope, job_id, aggregator)
     values = {
         "summary": record.result.get("summary"),
-        "distributions": distributions(services, scope, job_id, project.target),
+        "distributions": counts,
         "stored_referring_domains": stored_domains,
         "stored_links": stored_links,
         "refreshed_at": now,
@@ -201,9 +190,12 @@ def finalize(services: Services, job: dict, pages: list[dict]) -> dict:
         "lost_watermark": watermark,
     }
     if not store.switch_project_generation(team_id, project_id, job_id, values):
+        anchors.discard_heuristic_set(services, scope, job_id)
         raise RuntimeError(
             f"refresh {job_id} no longer owns the refresh claim of project {project_id}; its data was not used"
         )
+
+    anchors.publish_heuristic_set(services, scope, anchor_set)
 
     next_day = teams.day_of(now + timedelta(days=1))
     store.schedule_pull(team_id, project_id, next_day, previous_day=project.next_pull_day)

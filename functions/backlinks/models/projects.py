@@ -68,6 +68,8 @@ class StoredLink(BaseModel):
     rank: int = 0
     first_seen: datetime | None = None
     lost_at: datetime | None = None
+    spam_score: int | None = None
+    """The vendor's spam score of this link (backlink_spam_score); None when unknown."""
 
     @property
     def is_active(self) -> bool:

@@ -22,6 +22,7 @@ class JobKind(StrEnum):
     SPAM_ENRICHMENT = "spam_enrichment"
     FULL_REFRESH = "full_refresh"
     DELTA_PULL = "delta_pull"
+    ANCHORS_PULL = "anchors_pull"
 
 
 class Job(BaseModel):

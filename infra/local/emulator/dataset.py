@@ -261,10 +261,29 @@ def links_count_of(draw: int) -> int:
     return 1 + (draw % 7 == 0) + (draw % 13 == 0)
 
 
+# Anchor texts that trip up software: a formula, a leading plus sign, Unicode with a no-break space,
+# and two spellings that differ only in whitespace. Targets whose name starts with "anchor-edge"
+# use them instead of their partial-match anchors.
+EDGE_ANCHORS = (
+    '=HYPERLINK("https://evil.example/","win")',
+    "+49 deals",
+    "Straße  für\u00a0Läufer",
+    "Straße für Läufer",
+    " \tspaced   out ",
+)
+
+
+def target_keyword(target: str) -> str:
+    """Return the keyword a target's exact-match and partial-match anchors are built from."""
+    return _KEYWORDS[_u16(_digest("keyword", target), 0) % len(_KEYWORDS)]
+
+
 def anchor_text(target: str, anchor_class: str, variant: int) -> str:
     """Return the anchor text of one link. ``empty`` stands for image links and links without text."""
     brand = target.split(".", 1)[0]
-    keyword = _KEYWORDS[_u16(_digest("keyword", target), 0) % len(_KEYWORDS)]
+    keyword = target_keyword(target)
+    if anchor_class == "partial_match" and target.startswith("anchor-edge"):
+        return EDGE_ANCHORS[variant % len(EDGE_ANCHORS)]
     choices = {
         "branded": (brand.capitalize(), brand, f"{brand.capitalize()} official site", target),
         "naked_url": (f"https://{target}/", target, f"www.{target}", f"https://www.{target}"),

@@ -619,7 +619,8 @@ def _anchor_aggregates(profile: TargetProfile, status_type: str) -> list[dict[st
         group = groups.setdefault(
             text,
             {"anchor": text, "rank": 0, "backlinks": 0, "first_seen": row.first_seen, "domains": set(),
-             "nofollow_domains": set(), "referring_pages": 0, "referring_pages_nofollow": 0, "scores": []},
+             "nofollow_domains": set(), "referring_pages": 0, "referring_pages_nofollow": 0, "scores": [],
+             "lost_dates": []},
         )  # fmt: skip
         group["rank"] = max(group["rank"], row.page_rank)
         group["backlinks"] += row.links_count
@@ -631,8 +632,12 @@ def _anchor_aggregates(profile: TargetProfile, status_type: str) -> list[dict[st
             group["referring_pages_nofollow"] += 1
         if record.spam_score is not None:
             group["scores"].append(record.spam_score)
+        group["lost_dates"].append(record.lost_date)
     for group in groups.values():
         group["referring_domains"] = len(group["domains"])
+        # Like the vendor: an anchor is lost when every link that carries it is lost.
+        lost = group.pop("lost_dates")
+        group["lost_date"] = max(lost) if all(lost) else None
     return list(groups.values())
 
 
@@ -646,7 +651,7 @@ def render_anchor(group: dict[str, Any]) -> dict[str, Any]:
         "rank": group["rank"],
         "backlinks": group["backlinks"],
         "first_seen": format_vendor_time(group["first_seen"]),
-        "lost_date": None,
+        "lost_date": format_vendor_time(group["lost_date"]) if group["lost_date"] else None,
         "backlinks_spam_score": round(sum(scores) / len(scores)) if scores else None,
         "broken_backlinks": 0,
         "broken_pages": 0,
