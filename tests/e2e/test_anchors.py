@@ -1,7 +1,9 @@
 """Anchors over HTTP on the local runtime: detailed pulls in both modes, classes, exports, failures."""
 
+import base64
 import csv
 import io
+import json
 
 import httpx
 import pytest
@@ -155,6 +157,17 @@ def test_class_filter_and_pages(api, detailed_lookup):
     assert [item["anchor"] for item in paged] == [item["anchor"] for item in everything]
     assert branded and all(item["class"] == "branded" for item in branded)
     assert len(branded) == sum(1 for item in everything if item["class"] == "branded")
+
+
+def test_bad_cursors_are_400(api, detailed_lookup):
+    real = api.get(lookup_path(LOOKUP_TARGET), params={"limit": 2}).json()["next_cursor"]
+    key = json.loads(base64.urlsafe_b64decode(real + "=" * (-len(real) % 4)))
+    negative = base64.urlsafe_b64encode(json.dumps({**key, "offset": -5}).encode()).decode()
+
+    for cursor in ("garbage", negative):
+        response = api.get(lookup_path(LOOKUP_TARGET), params={"cursor": cursor})
+        assert response.status_code == 400, response.text
+        assert response.json()["details"]["parameter"] == "cursor"
 
 
 def test_csv_export_keeps_anchor_text_as_text(api, detailed_lookup):

@@ -463,7 +463,9 @@ def anchor_report(services: Services, scope: Scope, target: str, query: ReportQu
     listing_pk = f"{scope.kind.value}#{scope.key}#{current.set_id}"
     offset = 0
     if query.cursor:
-        offset = int(decode_cursor(query.cursor, listing_pk).get("offset", 0))
+        offset = decode_cursor(query.cursor, listing_pk).get("offset")
+        if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+            raise InvalidParameterError("cursor", query.cursor, "not a cursor returned by this API")
     page = selected[offset : offset + query.limit]
     end = offset + len(page)
     next_cursor = encode_cursor({"pk": listing_pk, "offset": end}) if end < len(selected) else None
