@@ -41,7 +41,7 @@ def policy(principal_id: str, effect: str, method_arn: str, context: dict | None
     return document
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict, context) -> dict:
     store = teams.team_store(get_services())

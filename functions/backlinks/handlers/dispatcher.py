@@ -10,7 +10,7 @@ from backlinks.logic import delta
 from backlinks.observability import logger, tracer
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict, context) -> dict:
     services = get_services()
