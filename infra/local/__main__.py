@@ -5,6 +5,7 @@ import os
 import signal
 import threading
 
+from backlinks.settings import Settings
 from infra.local.runtime import LocalRuntime
 
 
@@ -33,7 +34,7 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     signal.signal(signal.SIGINT, lambda *_: stopped.set())
     provider = (
-        f"DataForSEO at {runtime.env.get('DFS_BASE_URL', 'api.dataforseo.com')}"
+        f"DataForSEO at {Settings.from_env(dict(os.environ, **runtime.env)).dfs_base_url}"
         if real
         else (f"DataForSEO emulator at {runtime.emulator.url}")
     )
