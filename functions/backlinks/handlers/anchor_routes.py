@@ -94,9 +94,13 @@ def lookup_anchors(
     domain: str,
     keyword: Annotated[list[str] | None, Query(description=KEYWORD_HELP)] = None,
     brand: Annotated[list[str] | None, Query(description=BRAND_HELP)] = None,
-    anchor_class: Annotated[str | None, Query(description=CLASS_HELP)] = None,
+    anchor_class: Annotated[
+        str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": list(ANCHOR_CLASSES)})
+    ] = None,
     include_lost: Annotated[bool, Query(description="Also count anchors whose links are all lost.")] = False,
-    format: Annotated[str, Query(description=FORMAT_HELP)] = "json",
+    format: Annotated[
+        str, Query(description=FORMAT_HELP, json_schema_extra={"enum": list(anchors.REPORT_FORMATS)})
+    ] = "json",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=2048, description="next_cursor of the previous page")
@@ -119,9 +123,13 @@ def project_anchors(
     project: str,
     keyword: Annotated[list[str] | None, Query(description=KEYWORD_HELP)] = None,
     brand: Annotated[list[str] | None, Query(description=BRAND_HELP)] = None,
-    anchor_class: Annotated[str | None, Query(description=CLASS_HELP)] = None,
+    anchor_class: Annotated[
+        str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": list(ANCHOR_CLASSES)})
+    ] = None,
     include_lost: Annotated[bool, Query(description="Also count anchors whose links are all lost.")] = False,
-    format: Annotated[str, Query(description=FORMAT_HELP)] = "json",
+    format: Annotated[
+        str, Query(description=FORMAT_HELP, json_schema_extra={"enum": list(anchors.REPORT_FORMATS)})
+    ] = "json",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[
         str | None, Query(max_length=2048, description="next_cursor of the previous page")

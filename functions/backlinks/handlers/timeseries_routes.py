@@ -18,15 +18,24 @@ router = Router()
 
 Granularity = Annotated[
     str | None,
-    Query(description="daily, weekly or monthly (default): the length of one period."),
+    Query(
+        description="daily, weekly or monthly (default): the length of one period.",
+        json_schema_extra={"enum": list(timeseries.GROUP_RANGES)},
+    ),
 ]
 DateFrom = Annotated[
     str | None,
-    Query(description="yyyy-mm-dd within the last 12 months: the first day to return periods for."),
+    Query(
+        description="yyyy-mm-dd within the last 12 months: the first day to return periods for.",
+        json_schema_extra={"format": "date"},
+    ),
 ]
 DateTo = Annotated[
     str | None,
-    Query(description="yyyy-mm-dd within the last 12 months: the last day to return periods for."),
+    Query(
+        description="yyyy-mm-dd within the last 12 months: the last day to return periods for.",
+        json_schema_extra={"format": "date"},
+    ),
 ]
 
 
