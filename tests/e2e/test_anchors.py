@@ -27,12 +27,18 @@ def lookup_path(target: str, suffix: str = "anchors") -> str:
     return f"/v1/backlinks/by-domain/{target}/{suffix}"
 
 
-def vendor_anchors(target: str) -> list[dict]:
+def vendor_anchors(target: str, status: str = "live") -> list[dict]:
     """The emulator's anchors response for `target`, as DataForSEO would send it."""
     result, _ = endpoints.run_task(
-        "anchors", {"target": target, "limit": 1000, "backlinks_status_type": "all"}, 0
+        "anchors", {"target": target, "limit": 1000, "backlinks_status_type": status}, 0
     )
     return result[0]["items"]
+
+
+def summary_backlinks(api, target: str) -> int:
+    response = api.get(f"/v1/backlinks/by-domain/{target}")
+    assert response.status_code == 200, response.text
+    return response.json()["backlinks"]
 
 
 def refresh(api, path: str, **body) -> dict:
@@ -77,17 +83,45 @@ def test_anchors_of_domain_never_pulled_is_404(api):
     assert "pull" in response.json()["message"]
 
 
-def test_detailed_pull_makes_one_vendor_call(api, pulled_lookup, emulator):
+def test_detailed_pull_reads_live_and_lost(api, pulled_lookup, emulator):
     job = refresh(api, lookup_path(LOOKUP_TARGET, "anchors/refresh"), max_anchors=1000)
+    live = vendor_anchors(LOOKUP_TARGET)
+    live_texts = {" ".join(row["anchor"].split()) for row in live}
+    lost_only = [
+        row
+        for row in vendor_anchors(LOOKUP_TARGET, "lost")
+        if " ".join(row["anchor"].split()) not in live_texts
+    ]
 
     assert job["kind"] == "anchors_pull"
     assert job["state"] == "done", job
-    assert emulator.call_counts().get("anchors") == 1
-    vendor = vendor_anchors(LOOKUP_TARGET)
-    assert job["result"]["anchors_total"] == len(vendor)
+    # One page of live anchors and one of lost anchors.
+    assert emulator.call_counts().get("anchors") == 2
+    assert job["result"]["anchors_total"] == len(live)
+    assert len(lost_only) == 1
+    assert job["result"]["lost_anchors"] == 1
     # Two vendor spellings differ only in whitespace and become one anchor.
-    assert job["result"]["anchors_stored"] == len(vendor) - 1
+    assert job["result"]["anchors_stored"] == len(live) - 1 + 1
     assert job["result"]["truncated"] is False
+
+
+def test_live_anchor_backlinks_match_summary(api, detailed_lookup):
+    body = api.get(lookup_path(LOOKUP_TARGET), params={"limit": 1000}).json()
+
+    assert sum(item["backlinks"] for item in body["items"]) == summary_backlinks(api, LOOKUP_TARGET)
+    assert all(item["is_active"] for item in body["items"])
+    assert sum(row["backlinks"] for row in body["classes"]) == summary_backlinks(api, LOOKUP_TARGET)
+
+
+def test_lost_anchors_only_on_request(api, detailed_lookup):
+    without = api.get(lookup_path(LOOKUP_TARGET), params={"limit": 1000}).json()
+    with_lost = api.get(lookup_path(LOOKUP_TARGET), params={"limit": 1000, "include_lost": "true"}).json()
+    (lost,) = [item for item in with_lost["items"] if not item["is_active"]]
+    (vendor,) = [row for row in vendor_anchors(LOOKUP_TARGET, "lost") if row["anchor"] == lost["anchor"]]
+
+    assert len(with_lost["items"]) == len(without["items"]) + 1
+    assert lost["lost_date"].startswith(vendor["lost_date"][:10])
+    assert lost["backlinks"] == vendor["backlinks"]
 
 
 def test_detailed_anchors_match_vendor(api, detailed_lookup):
@@ -111,6 +145,9 @@ def test_detailed_anchors_match_vendor(api, detailed_lookup):
     assert stored["first_seen"].startswith(plain["first_seen"][:10])
     assert stored["is_active"] is True
     assert stored["lost_date"] is None
+    assert (
+        stored["dofollow_referring_pages"] + stored["nofollow_referring_pages"] == stored["referring_pages"]
+    )
 
 
 def test_anchor_text_kept_with_whitespace_collapsed(api, detailed_lookup):
@@ -170,6 +207,15 @@ def test_bad_cursors_are_400(api, detailed_lookup):
         assert response.json()["details"]["parameter"] == "cursor"
 
 
+def test_cursor_of_other_filters_is_400(api, detailed_lookup):
+    cursor = api.get(lookup_path(LOOKUP_TARGET), params={"limit": 2}).json()["next_cursor"]
+
+    response = api.get(lookup_path(LOOKUP_TARGET), params={"cursor": cursor, "anchor_class": "generic"})
+
+    assert response.status_code == 400, response.text
+    assert response.json()["details"]["parameter"] == "cursor"
+
+
 def test_csv_export_keeps_anchor_text_as_text(api, detailed_lookup):
     response = api.get(lookup_path(LOOKUP_TARGET), params={"format": "csv"}, headers=JSON)
     assert response.status_code == 200, response.text
@@ -179,7 +225,14 @@ def test_csv_export_keeps_anchor_text_as_text(api, detailed_lookup):
     anchors = {row["anchor"] for row in rows}
 
     assert content.startswith(b"\xef\xbb\xbf")
-    assert body["entries"] == len(rows) == detailed_lookup["result"]["anchors_stored"]
+    # Anchors whose links are all lost are left out, as in the JSON report.
+    assert body["entries"] == len(rows) == detailed_lookup["result"]["anchors_stored"] - 1
+    assert list(rows[0]) == [
+        "anchor", "class", "backlinks", "referring_domains", "dofollow_referring_domains",
+        "nofollow_referring_domains", "referring_pages", "dofollow_referring_pages",
+        "nofollow_referring_pages", "spam_score (0-100)", "rank (0-1000)", "first_seen", "lost_date",
+        "is_active", "variants",
+    ]  # fmt: skip
     # A spreadsheet shows these as text instead of evaluating them.
     assert '\'=HYPERLINK("https://evil.example/","win")' in anchors
     assert "'+49 deals" in anchors
@@ -233,7 +286,7 @@ def test_bad_pull_options_are_rejected(api, pulled_lookup, emulator):
 
 
 def test_one_pull_runs_at_a_time(api, detailed_lookup, emulator):
-    # A slow vendor answer keeps the first pull running while the second request arrives.
+    # A slow vendor response keeps the first pull running while the second request arrives.
     emulator.inject_fault(endpoint="anchors", kind="timeout", delay=1.5)
     path = lookup_path(LOOKUP_TARGET, "anchors/refresh")
 
@@ -246,7 +299,7 @@ def test_one_pull_runs_at_a_time(api, detailed_lookup, emulator):
     assert second.json()["already_running"] is True
     assert second.json()["job"]["job_id"] == first.json()["job"]["job_id"]
     assert job["state"] == "done", job
-    assert emulator.call_counts().get("anchors") == 1
+    assert emulator.call_counts().get("anchors") == 2
 
 
 def test_failed_pull_keeps_previous_anchors(api, detailed_lookup, emulator):
@@ -298,12 +351,15 @@ def test_project_switches_from_heuristic_to_detailed(api, refreshed_project, emu
     # Every stored link is one referring page of exactly one anchor.
     assert sum(item["referring_pages"] for item in heuristic["items"]) == detail["stored_links"]
     assert heuristic["data"]["anchors_stored"] == len(heuristic["items"])
+    # The detail's link counts per class are the heuristic classes' referring pages.
+    for row in heuristic["classes"]:
+        assert row["referring_pages"] == detail["distributions"]["links_by_anchor_class"][row["class"]]
 
     job = refresh(api, f"/v1/backlinks/{PROJECT_ID}/anchors/refresh")
     detailed = api.get(path, params={"limit": 1000}).json()
 
     assert job["state"] == "done", job
-    assert emulator.call_counts().get("anchors") == 1
+    assert emulator.call_counts().get("anchors") == 2
     assert detailed["source"] == "detailed"
     assert detailed["data"]["job_id"] == job["job_id"]
     assert api.get(f"/v1/backlinks/{PROJECT_ID}").json()["anchors"]["source"] == "detailed"

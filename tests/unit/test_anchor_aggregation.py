@@ -3,7 +3,12 @@
 from datetime import UTC, datetime
 
 from backlinks.dataforseo.models import Anchor
-from backlinks.logic.anchors import LinkAnchorAggregator, class_summary, merge_vendor_anchors
+from backlinks.logic.anchors import (
+    LinkAnchorAggregator,
+    class_summary,
+    combine_listings,
+    merge_vendor_anchors,
+)
 from backlinks.models.anchors import AnchorRecord
 from backlinks.models.projects import StoredLink
 
@@ -102,7 +107,7 @@ def test_links_aggregate_by_collapsed_anchor():
 
 def test_class_summary_lists_every_class():
     rows = [
-        (AnchorRecord(anchor="a", backlinks=30, referring_domains=3), "branded"),
+        (AnchorRecord(anchor="a", backlinks=30, referring_domains=3, referring_pages=4), "branded"),
         (AnchorRecord(anchor="b", backlinks=10, referring_domains=1), "generic"),
     ]
 
@@ -112,8 +117,25 @@ def test_class_summary_lists_every_class():
         "anchors": 1,
         "backlinks": 30,
         "referring_domains": 3,
+        "referring_pages": 4,
         "share_of_backlinks": 0.75,
         "share_of_anchors": 0.5,
     }
     assert summary["exact_match"]["anchors"] == 0
     assert class_summary([])[0]["share_of_backlinks"] == 0.0
+
+
+def test_live_listing_wins_over_lost():
+    live = [AnchorRecord(anchor="kept", backlinks=5)]
+    lost = [
+        AnchorRecord(anchor="kept", backlinks=9, lost_date=EARLY),
+        AnchorRecord(anchor="gone", backlinks=3, lost_date=LATE),
+    ]
+
+    records = combine_listings(live, lost)
+
+    assert [record.anchor for record in records] == ["kept", "gone"]
+    assert records[0].backlinks == 5
+    assert records[0].is_active
+    assert records[1].lost
+    assert records[1].lost_date == LATE

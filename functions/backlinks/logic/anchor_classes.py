@@ -9,8 +9,8 @@ Rules, checked in this order; the first that matches decides the class:
 3. ``branded``: the text contains a brand term as whole words. Brand terms are the target's
    registrable name without its public suffix ("acme-shop" for blog.acme-shop.co.uk) written with
    hyphens, spaces or neither ("acme-shop", "acme shop", "acmeshop"), plus the terms the caller
-   names. A brand term with a keyword ("Acme running shoes") is branded: the brand is what Google
-   sees first, and such anchors are not the over-optimisation signal exact matches are.
+   names. A brand term with a keyword ("Acme running shoes") is branded, so the exact and partial
+   match classes contain only anchors without the brand, the ones over-optimisation reviews check.
 4. ``exact_match``: the text equals one of the caller's keywords.
 5. ``partial_match``: the text contains every word of one of the caller's keywords, in any order
    ("shoes for running" for "running shoes").
@@ -134,7 +134,7 @@ def _checked_terms(name: str, values: Iterable[str], maximum: int) -> tuple[str,
     values = list(values)
     if len(values) > maximum:
         raise InvalidParameterError(
-            name, len(values), f"at most {maximum} values are allowed, {len(values)} were sent"
+            name, f"{len(values)} values", f"at most {maximum} values are allowed, one per {name} parameter"
         )
     terms = []
     for value in values:

@@ -12,6 +12,8 @@ Both sources store at most MAX_ANCHORS anchors, the ones with the most backlinks
 keywords.
 """
 
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from backlinks.errors import EmptyExportError, InvalidParameterError
 from backlinks.logic import budget, jobs, provider, teams
 from backlinks.logic.anchor_classes import ANCHOR_CLASSES, Classifier, collapse_whitespace
 from backlinks.logic.exports import display_name, publish_spreadsheet, spreadsheet_content
-from backlinks.models.anchors import MAX_ANCHORS, AnchorRecord, AnchorSet, AnchorsMessage
+from backlinks.models.anchors import MAX_ANCHORS, MAX_LOST_ANCHORS, AnchorRecord, AnchorSet, AnchorsMessage
 from backlinks.models.projects import StoredLink
 from backlinks.models.records import Job, JobKind, JobState, Scope, ScopeKind
 from backlinks.observability import logger
@@ -36,23 +38,24 @@ DATA_TTL = timedelta(days=90)
 # A claim older than this is taken over: the worker's timeout is 5 minutes and SQS delivers a
 # message at most 3 times, each after a 30-minute visibility timeout.
 PULL_CLAIM_STALE_AFTER = timedelta(hours=2)
-# "all" returns anchors whose links are all lost too, with their lost date; the distribution
-# leaves them out unless the caller asks for them.
-STATUS_TYPE = "all"
 REPORT_FORMATS = ("json", "csv", "xlsx")
+# Spreadsheet headers and the anchor_view field of each column. Headers name their units.
 EXPORT_COLUMNS = (
-    "anchor",
-    "class",
-    "backlinks",
-    "referring_domains",
-    "dofollow_referring_domains",
-    "nofollow_referring_domains",
-    "referring_pages",
-    "nofollow_referring_pages",
-    "spam_score",
-    "first_seen",
-    "lost_date",
-    "is_active",
+    ("anchor", "anchor"),
+    ("class", "class"),
+    ("backlinks", "backlinks"),
+    ("referring_domains", "referring_domains"),
+    ("dofollow_referring_domains", "dofollow_referring_domains"),
+    ("nofollow_referring_domains", "nofollow_referring_domains"),
+    ("referring_pages", "referring_pages"),
+    ("dofollow_referring_pages", "dofollow_referring_pages"),
+    ("nofollow_referring_pages", "nofollow_referring_pages"),
+    ("spam_score (0-100)", "spam_score"),
+    ("rank (0-1000)", "rank"),
+    ("first_seen", "first_seen"),
+    ("lost_date", "lost_date"),
+    ("is_active", "is_active"),
+    ("variants", "variants"),
 )
 
 
@@ -70,8 +73,9 @@ class PullRequestResult:
 
 
 def estimate_pull_cost(max_anchors: int) -> float:
-    """Upper bound: every requested anchor exists, 1000 a call."""
-    return budget.calls_cost(math.ceil(max_anchors / budget.ITEMS_PER_PAGE), max_anchors)
+    """Upper bound: every requested live anchor exists (1000 a call), plus one full page of lost anchors."""
+    calls = math.ceil(max_anchors / budget.ITEMS_PER_PAGE) + 1
+    return budget.calls_cost(calls, max_anchors + MAX_LOST_ANCHORS)
 
 
 def request_pull(services: Services, scope: Scope, target: str, *, max_anchors: int) -> PullRequestResult:
@@ -202,26 +206,22 @@ def run_pull(services: Services, message: AnchorsMessage) -> None:
         job_id=message.job_id,
         project_id=message.scope.key if message.scope.kind is ScopeKind.PROJECT else None,
     )
-    rows: list[Anchor] = []
-    total = 0
-    pages = 0
-    for page in services.dataforseo().anchors_pages(
-        message.target, max_items=message.max_anchors, backlinks_status_type=STATUS_TYPE, context=context
-    ):
-        rows.extend(page.items)
-        total = page.total_count
-        pages += 1
-
-    records = merge_vendor_anchors(rows)
+    # Live links give the counts users see. A live listing has no lost dates, so a second listing
+    # of lost links adds the anchors whose links are all lost, with their lost date.
+    live = read_listing(services, message, "live", message.max_anchors, context)
+    lost = read_listing(services, message, "lost", MAX_LOST_ANCHORS, context)
+    records = combine_listings(merge_vendor_anchors(live.rows), merge_vendor_anchors(lost.rows))
     now = services.clock()
     store.put_anchors(message.scope, job.job_id, records, now + DATA_TTL)
     anchor_set = AnchorSet(
         set_id=job.job_id,
         source="detailed",
         built_at=now,
-        anchors_total=total,
+        anchors_total=live.total,
         anchors_stored=len(records),
-        truncated=len(rows) < total,
+        truncated=live.truncated,
+        lost_anchors_total=lost.total,
+        lost_truncated=lost.truncated,
         job_id=job.job_id,
     )
 
@@ -234,16 +234,58 @@ def run_pull(services: Services, message: AnchorsMessage) -> None:
         store.delete_set(message.scope, previous.set_id)
 
     result = {
-        "anchors_total": total,
+        "anchors_total": live.total,
         "anchors_stored": len(records),
         "truncated": anchor_set.truncated,
-        "pages": pages,
-        "lost_anchors": sum(1 for record in records if not record.is_active),
+        "lost_anchors": sum(1 for record in records if record.lost),
+        "lost_anchors_total": lost.total,
+        "lost_truncated": lost.truncated,
+        "pages": live.pages + lost.pages,
     }
     services.store.merge_job_result(job.team_id, job.job_id, result, now)
     services.store.set_job_steps(job.team_id, job.job_id, total=1, done=1, now=now)
     services.store.finish_job(job.team_id, job.job_id, JobState.DONE, now)
     logger.info("anchors_pulled", extra={"team_id": job.team_id, "job_id": job.job_id, **result})
+
+
+@dataclass
+class Listing:
+    rows: list[Anchor] = field(default_factory=list)
+    total: int = 0
+    pages: int = 0
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.rows) < self.total
+
+
+def read_listing(
+    services: Services, message: AnchorsMessage, status: str, max_items: int, context: CallContext
+) -> Listing:
+    """Read a target's anchors of live or of lost links, most backlinks first."""
+    listing = Listing()
+    for page in services.dataforseo().anchors_pages(
+        message.target, max_items=max_items, backlinks_status_type=status, context=context
+    ):
+        listing.rows.extend(page.items)
+        listing.total = page.total_count
+        listing.pages += 1
+    return listing
+
+
+def combine_listings(live: list[AnchorRecord], lost: list[AnchorRecord]) -> list[AnchorRecord]:
+    """Return the live anchors, then the anchors that have lost links only, marked lost.
+
+    An anchor in both listings still has live links, so only its live counts are kept.
+    """
+    live_texts = {record.anchor for record in live}
+    lost_only = [
+        record.model_copy(update={"lost": True}) for record in lost if record.anchor not in live_texts
+    ]
+    return [
+        *(record.model_copy(update={"lost": False, "lost_date": None}) for record in live),
+        *lost_only,
+    ]
 
 
 def abandon_pull(services: Services, message: AnchorsMessage, reason: str) -> None:
@@ -380,7 +422,11 @@ def _classified(
 
 
 def class_summary(rows: list[tuple[AnchorRecord, str]]) -> list[dict]:
-    """Count anchors, backlinks and referring domains per class, every class listed."""
+    """Count anchors, backlinks, referring domains and pages per class, every class listed.
+
+    A domain or page that links with anchors of two classes counts in both, so the per-class
+    referring domains can add up to more than the target has.
+    """
     total_backlinks = sum(record.backlinks for record, _ in rows)
     summary = []
     for name in ANCHOR_CLASSES:
@@ -392,6 +438,7 @@ def class_summary(rows: list[tuple[AnchorRecord, str]]) -> list[dict]:
                 "anchors": len(members),
                 "backlinks": backlinks,
                 "referring_domains": sum(record.referring_domains for record in members),
+                "referring_pages": sum(record.referring_pages for record in members),
                 "share_of_backlinks": round(backlinks / total_backlinks, 4) if total_backlinks else 0.0,
                 "share_of_anchors": round(len(members) / len(rows), 4) if rows else 0.0,
             }
@@ -427,6 +474,8 @@ def set_view(anchor_set: AnchorSet | None) -> dict | None:
         "anchors_total": anchor_set.anchors_total,
         "anchors_stored": anchor_set.anchors_stored,
         "truncated": anchor_set.truncated,
+        "lost_anchors_total": anchor_set.lost_anchors_total,
+        "lost_truncated": anchor_set.lost_truncated,
         "job_id": anchor_set.job_id,
         "generation": anchor_set.generation,
         "links_counted": anchor_set.links_counted,
@@ -460,7 +509,7 @@ def anchor_report(services: Services, scope: Scope, target: str, query: ReportQu
 
     rows = list(_classified(services, scope, current, classifier, query.include_lost))
     selected = [row for row in rows if query.anchor_class is None or row[1] == query.anchor_class]
-    listing_pk = f"{scope.kind.value}#{scope.key}#{current.set_id}"
+    listing_pk = listing_key(scope, current, classifier, query)
     offset = 0
     if query.cursor:
         offset = decode_cursor(query.cursor, listing_pk).get("offset")
@@ -486,6 +535,16 @@ def overview(services: Services, scope: Scope) -> dict:
         "data": set_view(current),
         "refresh_in_progress": state.active_job_id,
     }
+
+
+def listing_key(scope: Scope, anchor_set: AnchorSet, classifier: Classifier, query: ReportQuery) -> str:
+    """Name the listing a cursor belongs to: the set and every parameter that selects or classifies."""
+    selection = json.dumps(
+        [classifier.keywords, classifier.brand_terms, query.anchor_class, query.include_lost],
+        ensure_ascii=False,
+    )
+    digest = hashlib.sha256(selection.encode()).hexdigest()[:16]
+    return f"{scope.kind.value}#{scope.key}#{anchor_set.set_id}#{digest}"
 
 
 def refresh_hint(scope: Scope, target: str) -> str:
@@ -514,9 +573,10 @@ def export_anchors(services: Services, scope: Scope, target: str, query: ReportQ
     def row_tuples() -> Iterator[tuple]:
         for record, anchor_class in rows:
             view = anchor_view(record, anchor_class)
-            yield tuple(view[column] for column in EXPORT_COLUMNS)
+            yield tuple(view[field_name] for _, field_name in EXPORT_COLUMNS)
 
-    content = spreadsheet_content(row_tuples(), EXPORT_COLUMNS, fmt, sheet_name="Anchors")
+    headers = tuple(header for header, _ in EXPORT_COLUMNS)
+    content = spreadsheet_content(row_tuples(), headers, fmt, sheet_name="Anchors")
     filename = f"anchors-{display_name(target)}-{services.clock().date().isoformat()}.{fmt}"
     counts = {"entries": len(rows), "lines": len(rows) + 1, "bytes": len(content)}
     download = publish_spreadsheet(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from backlinks.models.records import Scope
 
 MAX_ANCHORS = 10_000  # 10 pages of 1000 from DataForSEO's anchors endpoint
+MAX_LOST_ANCHORS = 1000  # one page of anchors whose links are all lost
 
 AnchorSource = Literal["detailed", "heuristic"]
 
@@ -28,6 +29,8 @@ class AnchorRecord(BaseModel):
     referring_pages: int = 0
     nofollow_referring_pages: int = 0
     first_seen: datetime | None = None
+    lost: bool = False
+    """True when every link with this anchor is lost; its counts are then of the lost links."""
     lost_date: datetime | None = None
     spam_score: int | None = None
     """The average spam score of the anchor's links; None when unknown."""
@@ -36,7 +39,7 @@ class AnchorRecord(BaseModel):
 
     @property
     def is_active(self) -> bool:
-        return self.lost_date is None
+        return not self.lost
 
     @property
     def dofollow_referring_domains(self) -> int:
@@ -55,10 +58,14 @@ class AnchorSet(BaseModel):
     source: AnchorSource
     built_at: datetime
     anchors_total: int
-    """Detailed: the vendor's total count of anchors. Heuristic: the distinct anchors of the links."""
+    """Detailed: the vendor's count of live anchors. Heuristic: the distinct anchors of the links."""
     anchors_stored: int
+    """Live and lost anchors stored."""
     truncated: bool = False
-    """Whether anchors beyond the stored ones exist (the pull stopped at its maximum)."""
+    """Whether live anchors beyond the stored ones exist (the pull stopped at its maximum)."""
+    lost_anchors_total: int | None = None
+    """Detailed: the vendor's count of anchors with lost links, some of which are still live."""
+    lost_truncated: bool = False
     job_id: str | None = None
     generation: str | None = None
     links_counted: int | None = None

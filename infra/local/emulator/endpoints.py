@@ -365,9 +365,7 @@ def _backlink_fields(profile: TargetProfile) -> dict[str, FieldGetter]:
         "domain_from_rank": lambda row: domains[row.domain_index].rank,
         "backlink_spam_score": lambda row: domains[row.domain_index].spam_score,
         "links_count": lambda row: row.links_count,
-        "anchor": lambda row: dataset.anchor_text(
-            profile.target, dataset.anchor_class_of(row.anchor_draw), row.links_draw >> 5
-        ),
+        "anchor": lambda row: row_anchor(profile, row),
         "item_type": lambda row: "image" if dataset.anchor_class_of(row.anchor_draw) == "empty" else "anchor",
     }
 
@@ -443,7 +441,7 @@ def render_backlink(
         "original": row.page == 0,
         "alt": "" if is_image else None,
         "image_url": f"https://{record.domain}/images/{slug}.png" if is_image else None,
-        "anchor": dataset.anchor_text(profile.target, anchor_class, row.links_draw >> 5),
+        "anchor": row_anchor(profile, row),
         "text_pre": None,
         "text_post": None,
         "semantic_location": "article",
@@ -613,9 +611,7 @@ def _anchor_aggregates(profile: TargetProfile, status_type: str) -> list[dict[st
         if row.domain_index not in selected:
             continue
         record = profile.domains[row.domain_index]
-        text = dataset.anchor_text(
-            profile.target, dataset.anchor_class_of(row.anchor_draw), row.links_draw >> 5
-        )
+        text = row_anchor(profile, row)
         group = groups.setdefault(
             text,
             {"anchor": text, "rank": 0, "backlinks": 0, "first_seen": row.first_seen, "domains": set(),
@@ -639,6 +635,18 @@ def _anchor_aggregates(profile: TargetProfile, status_type: str) -> list[dict[st
         lost = group.pop("lost_dates")
         group["lost_date"] = max(lost) if all(lost) else None
     return list(groups.values())
+
+
+def row_anchor(profile: TargetProfile, row: BacklinkRow) -> str:
+    """Return the anchor text of one backlink row.
+
+    On "anchor-edge" targets, some links of lost domains carry an anchor that no live link uses,
+    so the anchors listing has anchors whose links are all lost.
+    """
+    record = profile.domains[row.domain_index]
+    if profile.target.startswith("anchor-edge") and record.lost_date is not None and row.links_draw % 2 == 0:
+        return dataset.LOST_ONLY_ANCHOR
+    return dataset.anchor_text(profile.target, dataset.anchor_class_of(row.anchor_draw), row.links_draw >> 5)
 
 
 def render_anchor(group: dict[str, Any]) -> dict[str, Any]:
