@@ -24,6 +24,19 @@ BRAND_HELP = f"A brand name besides the one in the domain, repeated for several 
 CLASS_HELP = f"Only anchors of this class: {', '.join(ANCHOR_CLASSES)}."
 FORMAT_HELP = "json (one page), or csv or xlsx: a download of every selected anchor."
 
+# The query parameters of both report routes.
+Keywords = Annotated[list[str] | None, Query(description=KEYWORD_HELP)]
+Brands = Annotated[list[str] | None, Query(description=BRAND_HELP)]
+AnchorClass = Annotated[
+    str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": list(ANCHOR_CLASSES)})
+]
+IncludeLost = Annotated[bool, Query(description="Also count anchors whose links are all lost.")]
+Format = Annotated[
+    str, Query(description=FORMAT_HELP, json_schema_extra={"enum": list(anchors.REPORT_FORMATS)})
+]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
+
 
 class AnchorPullOptions(BaseModel):
     # An unknown field is a typo the caller should hear about, not a silently ignored option.
@@ -92,19 +105,13 @@ def refresh_lookup_anchors(domain: str, options: Annotated[AnchorPullOptions | N
 )
 def lookup_anchors(
     domain: str,
-    keyword: Annotated[list[str] | None, Query(description=KEYWORD_HELP)] = None,
-    brand: Annotated[list[str] | None, Query(description=BRAND_HELP)] = None,
-    anchor_class: Annotated[
-        str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": list(ANCHOR_CLASSES)})
-    ] = None,
-    include_lost: Annotated[bool, Query(description="Also count anchors whose links are all lost.")] = False,
-    format: Annotated[
-        str, Query(description=FORMAT_HELP, json_schema_extra={"enum": list(anchors.REPORT_FORMATS)})
-    ] = "json",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="next_cursor of the previous page")
-    ] = None,
+    keyword: Keywords = None,
+    brand: Brands = None,
+    anchor_class: AnchorClass = None,
+    include_lost: IncludeLost = False,
+    format: Format = "json",
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ):
     query = report_query(keyword, brand, anchor_class, include_lost, limit, cursor)
     return report(lookup_subject(domain), query, format)
@@ -121,19 +128,13 @@ def refresh_project_anchors(project: str, options: Annotated[AnchorPullOptions |
 @router.get("/v1/backlinks/<project>/anchors", summary="Anchor classes and anchors of a project")
 def project_anchors(
     project: str,
-    keyword: Annotated[list[str] | None, Query(description=KEYWORD_HELP)] = None,
-    brand: Annotated[list[str] | None, Query(description=BRAND_HELP)] = None,
-    anchor_class: Annotated[
-        str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": list(ANCHOR_CLASSES)})
-    ] = None,
-    include_lost: Annotated[bool, Query(description="Also count anchors whose links are all lost.")] = False,
-    format: Annotated[
-        str, Query(description=FORMAT_HELP, json_schema_extra={"enum": list(anchors.REPORT_FORMATS)})
-    ] = "json",
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[
-        str | None, Query(max_length=2048, description="next_cursor of the previous page")
-    ] = None,
+    keyword: Keywords = None,
+    brand: Brands = None,
+    anchor_class: AnchorClass = None,
+    include_lost: IncludeLost = False,
+    format: Format = "json",
+    limit: Limit = 100,
+    cursor: Cursor = None,
 ):
     query = report_query(keyword, brand, anchor_class, include_lost, limit, cursor)
     return report(project_subject(project), query, format)
