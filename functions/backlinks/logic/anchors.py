@@ -507,6 +507,8 @@ def anchor_report(services: Services, scope: Scope, target: str, query: ReportQu
             "message": f"no anchor data for {target} yet: {refresh_hint(scope, target)}",
         }
 
+    # NOTE: every report reads the whole set (at most 11,000 items, a few Query pages) because the
+    # classes depend on the request's keywords. A larger cap would need stored classes or an index.
     rows = list(_classified(services, scope, current, classifier, query.include_lost))
     selected = [row for row in rows if query.anchor_class is None or row[1] == query.anchor_class]
     listing_pk = listing_key(scope, current, classifier, query)
