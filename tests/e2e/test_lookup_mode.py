@@ -353,6 +353,20 @@ def test_pull_rejects_invalid_json(api):
     assert response.json()["message"] == "invalid body None: not valid JSON"
 
 
+def test_openapi_describes_error_body(api):
+    schema = api.get("/v1/openapi.json").json()
+    body = api.get("/v1/backlinks/by-domain/example.com/domains", params={"limit": 0}).json()
+    operation = schema["paths"]["/v1/backlinks/by-domain/{domain}/domains"]["get"]
+    error = schema["components"]["schemas"]["ErrorBody"]
+
+    assert set(error["required"]) == set(body)
+    assert operation["responses"]["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ErrorBody"
+    )
+    assert "default" in operation["responses"]
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
 def test_openapi_declares_bearer_token(api):
     schema = api.get("/v1/openapi.json").json()
 

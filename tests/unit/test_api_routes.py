@@ -1,10 +1,13 @@
 """The API's routes, the stack's routes and the local gateway agree."""
 
+import json
+
 import pytest
+from openapi_spec_validator import validate
 
 # Imported at collection, before sockets are blocked: the X-Ray emitter behind Powertools' Tracer
 # opens a UDP socket when it is built.
-from backlinks.handlers.api import app
+from backlinks.handlers.api import API_TITLE, API_VERSION, app, describe_errors
 from infra.definitions import ROUTES
 from infra.local.gateway import build_event, match_route
 
@@ -51,3 +54,10 @@ def test_gateway_event_shape():
     assert event["multiValueQueryStringParameters"] == {"min_spam": ["90", "95"]}
     assert event["body"] is None
     assert event["isBase64Encoded"] is False
+
+
+def test_openapi_description_is_valid():
+    schema = json.loads(describe_errors(app.get_openapi_json_schema(title=API_TITLE, version=API_VERSION)))
+
+    validate(schema)
+    assert "ValidationError" not in json.dumps(schema)

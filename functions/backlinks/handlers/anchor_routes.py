@@ -28,7 +28,7 @@ FORMAT_HELP = "json (one page), or csv or xlsx: a download of every selected anc
 Keywords = Annotated[list[str] | None, Query(description=KEYWORD_HELP)]
 Brands = Annotated[list[str] | None, Query(description=BRAND_HELP)]
 AnchorClass = Annotated[
-    str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": list(ANCHOR_CLASSES)})
+    str | None, Query(description=CLASS_HELP, json_schema_extra={"enum": [*ANCHOR_CLASSES, None]})
 ]
 IncludeLost = Annotated[bool, Query(description="Also count anchors whose links are all lost.")]
 Format = Annotated[

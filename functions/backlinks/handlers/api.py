@@ -1,5 +1,6 @@
 """API Gateway entry point: one REST resolver, one router per resource, errors mapped in one place."""
 
+import json
 import math
 from datetime import UTC, datetime
 
@@ -116,7 +117,47 @@ def openapi():
         },
         security=[{"bearerToken": []}],
     )
-    return Response(status_code=200, content_type="application/json", body=schema)
+    return Response(status_code=200, content_type="application/json", body=describe_errors(schema))
+
+
+ERROR_BODY_SCHEMA = {
+    "type": "object",
+    "title": "ErrorBody",
+    "required": ["error", "message", "details"],
+    "properties": {
+        "error": {"type": "string", "description": "A stable code, such as invalid_parameter or not_found."},
+        "message": {"type": "string", "description": "What is wrong, naming the value, and what to do next."},
+        "details": {
+            "type": "object",
+            "description": "The parameter, value, limit or problems behind the error.",
+        },
+    },
+}
+
+
+def describe_errors(schema_json: str) -> str:
+    """Describe every operation's error responses with the body the API really sends.
+
+    Powertools declares its own validation error shape for 422, which this API replaces with the
+    ErrorBody of every other error (handle_validation_error). Other statuses are listed in docs/api.md
+    and declared here as the operations' default response.
+    """
+    schema = json.loads(schema_json)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+        components.pop(name, None)
+    components["ErrorBody"] = ERROR_BODY_SCHEMA
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "A parameter or the body is invalid", "content": error}
+            responses["default"] = {
+                "description": "An error; docs/api.md lists the statuses",
+                "content": error,
+            }
+    return json.dumps(schema)
 
 
 @app.not_found

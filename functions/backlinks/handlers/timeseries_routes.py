@@ -20,7 +20,10 @@ Granularity = Annotated[
     str | None,
     Query(
         description="daily, weekly or monthly (default): the length of one period.",
-        json_schema_extra={"enum": list(timeseries.GROUP_RANGES)},
+        json_schema_extra={
+            "enum": [*timeseries.GROUP_RANGES, None],
+            "default": timeseries.DEFAULT_GRANULARITY,
+        },
     ),
 ]
 DateFrom = Annotated[
