@@ -212,6 +212,9 @@ def run_pull(services: Services, message: AnchorsMessage) -> None:
     lost = read_listing(services, message, "lost", MAX_LOST_ANCHORS, context)
     records = combine_listings(merge_vendor_anchors(live.rows), merge_vendor_anchors(lost.rows))
     now = services.clock()
+    # An earlier delivery may have written more anchors before it failed; those would outlive this
+    # write at the positions it does not reach.
+    store.delete_set(message.scope, job.job_id)
     store.put_anchors(message.scope, job.job_id, records, now + DATA_TTL)
     anchor_set = AnchorSet(
         set_id=job.job_id,
