@@ -5,7 +5,11 @@ import os
 import pytest
 from moto.server import ThreadedMotoServer
 
+from backlinks.dal.store import Store
+from backlinks.services import Services
+from backlinks.settings import Settings
 from infra.local import resources
+from infra.local.emulator import DataForSEOEmulator
 from infra.local.runtime import LOCAL_AWS_ENV
 
 
@@ -38,3 +42,34 @@ def aws_resources(moto_endpoint):
     env = resources.create_all(moto_endpoint, visibility_timeout=1)
     dynamodb_requests.reset()
     return env
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """A DataForSEO emulator on 127.0.0.1 for one test module."""
+    server = DataForSEOEmulator("127.0.0.1", 0)
+    server.start()
+    yield server
+    server.stop()
+
+
+def build_services(aws_resources: dict, emulator: DataForSEOEmulator, **settings) -> Services:
+    """Build Services on the test's resources and the emulator, with its faults and counts cleared.
+
+    Keyword arguments replace Settings values, such as the DataForSEO login or retries.
+    """
+    emulator.clear_faults()
+    emulator.reset_counts()
+    values = {
+        "table_name": aws_resources["TABLE_NAME"],
+        "exports_bucket": aws_resources["EXPORTS_BUCKET"],
+        "pull_queue_url": aws_resources["PULL_QUEUE_URL"],
+        "spam_queue_url": aws_resources["SPAM_QUEUE_URL"],
+        "anchors_queue_url": aws_resources["ANCHORS_QUEUE_URL"],
+        "dfs_base_url": emulator.url,
+        "dfs_login": "local",
+        "dfs_password": "local",
+        "dfs_max_retries": 1,
+        **settings,
+    }
+    return Services(settings=Settings(**values), store=Store(values["table_name"]))

@@ -5,13 +5,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from backlinks.dal.clients import dynamodb_requests
-from backlinks.dal.store import Store
 from backlinks.logic import anchors, jobs
 from backlinks.models.anchors import AnchorRecord, AnchorSet, AnchorsMessage
 from backlinks.models.records import JobKind, JobState, Scope
 from backlinks.services import Services
-from backlinks.settings import Settings
-from infra.local.emulator import DataForSEOEmulator
+from tests.integration.conftest import build_services
 
 pytestmark = pytest.mark.integration
 
@@ -20,30 +18,9 @@ TARGET = "rd400.com"
 SCOPE = Scope.lookup(TEAM, TARGET)
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server = DataForSEOEmulator(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def services(aws_resources, emulator):
-    emulator.clear_faults()
-    emulator.reset_counts()
-    settings = Settings(
-        table_name=aws_resources["TABLE_NAME"],
-        exports_bucket=aws_resources["EXPORTS_BUCKET"],
-        pull_queue_url=aws_resources["PULL_QUEUE_URL"],
-        spam_queue_url=aws_resources["SPAM_QUEUE_URL"],
-        anchors_queue_url=aws_resources["ANCHORS_QUEUE_URL"],
-        dfs_base_url=emulator.url,
-        dfs_login="local",
-        dfs_password="local",
-        dfs_max_retries=1,
-    )
-    return Services(settings=settings, store=Store(settings.table_name))
+    return build_services(aws_resources, emulator)
 
 
 def claimed_message(services: Services) -> AnchorsMessage:

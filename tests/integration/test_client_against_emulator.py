@@ -26,14 +26,6 @@ CONTEXT = CallContext(team_id="team-1", operation="lookup_pull", target="example
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server = DataForSEOEmulator("127.0.0.1", 0)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture(autouse=True)
 def _reset(emulator: DataForSEOEmulator):
     emulator.clear_faults()

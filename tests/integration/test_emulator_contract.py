@@ -99,14 +99,6 @@ def response_schema(spec: dict[str, Any], schemas: dict[str, Any], function: str
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    server = DataForSEOEmulator("127.0.0.1", 0)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def http(emulator: DataForSEOEmulator):
     with httpx.Client(base_url=emulator.url, auth=AUTH, timeout=30) as client:
         yield client

@@ -8,13 +8,11 @@ import boto3
 import pytest
 
 from backlinks.dal.clients import dynamodb_requests
-from backlinks.dal.store import Store
 from backlinks.logic import enrichment, jobs
 from backlinks.models.messages import SpamChunkMessage
 from backlinks.models.records import DataView, JobKind, JobState, ReferringDomain, Scope, SpamScore
 from backlinks.services import Services
-from backlinks.settings import Settings
-from infra.local.emulator import DataForSEOEmulator
+from tests.integration.conftest import build_services
 
 pytestmark = pytest.mark.integration
 
@@ -25,29 +23,9 @@ SCOPE = Scope.lookup(TEAM, TARGET)
 VIEW = DataView(scope=SCOPE, target=TARGET, generation=GENERATION)
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server = DataForSEOEmulator(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def services(aws_resources, emulator):
-    emulator.clear_faults()
-    emulator.reset_counts()
-    settings = Settings(
-        table_name=aws_resources["TABLE_NAME"],
-        exports_bucket=aws_resources["EXPORTS_BUCKET"],
-        pull_queue_url=aws_resources["PULL_QUEUE_URL"],
-        spam_queue_url=aws_resources["SPAM_QUEUE_URL"],
-        dfs_base_url=emulator.url,
-        dfs_login="local",
-        dfs_password="local",
-        dfs_max_retries=1,
-    )
-    return Services(settings=settings, store=Store(settings.table_name))
+    return build_services(aws_resources, emulator)
 
 
 def store_domains(services: Services, count: int) -> list[str]:

@@ -9,7 +9,6 @@ import boto3
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from backlinks.dal.store import Store
 from backlinks.dal.teams import TeamExistsError, TeamStore
 from backlinks.errors import (
     BudgetExceededError,
@@ -23,9 +22,7 @@ from backlinks.handlers.workers import run_with_failure_policy
 from backlinks.logic import budget, enrichment, lookup, provider, teams
 from backlinks.models.messages import PullMessage
 from backlinks.models.records import DataView, JobState, ReferringDomain, Scope
-from backlinks.services import Services
-from backlinks.settings import Settings
-from infra.local.emulator import DataForSEOEmulator
+from tests.integration.conftest import build_services
 
 pytestmark = pytest.mark.integration
 
@@ -35,29 +32,9 @@ LOGIN = "probe-login-7c1e"
 PASSWORD = "probe-password-93fd"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    server = DataForSEOEmulator(host="127.0.0.1", port=0)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def services(aws_resources, emulator):
-    emulator.clear_faults()
-    emulator.reset_counts()
-    settings = Settings(
-        table_name=aws_resources["TABLE_NAME"],
-        exports_bucket=aws_resources["EXPORTS_BUCKET"],
-        pull_queue_url=aws_resources["PULL_QUEUE_URL"],
-        spam_queue_url=aws_resources["SPAM_QUEUE_URL"],
-        dfs_base_url=emulator.url,
-        dfs_login=LOGIN,
-        dfs_password=PASSWORD,
-        dfs_max_retries=0,
-    )
-    return Services(settings=settings, store=Store(settings.table_name))
+    return build_services(aws_resources, emulator, dfs_login=LOGIN, dfs_password=PASSWORD, dfs_max_retries=0)
 
 
 @pytest.fixture
