@@ -1,16 +1,14 @@
 """SQS consumer of spam enrichment: plans a job's chunks, or scores one chunk of at most 1000 domains."""
 
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import TypeAdapter
 
 from backlinks.handlers.context import get_services
-from backlinks.handlers.workers import run_with_failure_policy
+from backlinks.handlers.workers import consume, run_with_failure_policy
 from backlinks.logic import enrichment, jobs
 from backlinks.models.messages import EnrichmentPlanMessage, SpamChunkMessage
 from backlinks.observability import logger, metrics, tracer
 
-processor = BatchProcessor(event_type=EventType.SQS)
 MESSAGE = TypeAdapter(EnrichmentPlanMessage | SpamChunkMessage)
 
 
@@ -41,6 +39,4 @@ def process_record(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict, context) -> dict:
-    return process_partial_response(
-        event=event, record_handler=process_record, processor=processor, context=context
-    )
+    return consume(event, context, process_record)
