@@ -11,15 +11,11 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from backlinks.dal import keys
-from backlinks.dal.store import Store, from_item_value, query_all, to_item_value
+from backlinks.dal.store import Store, conditional_failed, from_item_value, query_all, to_item_value
 from backlinks.models.anchors import AnchorRecord, AnchorSet, AnchorState
 from backlinks.models.records import Scope
 
 ITEM_FIELDS_SKIPPED = ("pk", "sk", "expires_at")
-
-
-def _conditional_failed(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 class AnchorStore(Store):
@@ -53,7 +49,7 @@ class AnchorStore(Store):
             )
             return None
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
         return self.get_state(scope, consistent=True).active_job_id
 
@@ -66,7 +62,7 @@ class AnchorStore(Store):
                 ExpressionAttributeValues={":job": job_id},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
 
     def switch_detailed(
@@ -91,7 +87,7 @@ class AnchorStore(Store):
                 ReturnValues="ALL_OLD",
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             return False
         previous = from_item_value(response.get("Attributes", {})).get("detailed")

@@ -14,6 +14,7 @@ from backlinks.dal import keys
 from backlinks.dal.clients import dynamodb_resource
 from backlinks.dal.store import (
     Store,
+    conditional_failed,
     decode_cursor,
     encode_cursor,
     from_item_value,
@@ -33,10 +34,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def due_shard(team_id: str, project_id: str) -> int:
     return zlib.crc32(f"{team_id}#{project_id}".encode()) % keys.DUE_SHARDS
-
-
-def _conditional_failed(error: ClientError) -> bool:
-    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
 
 
 class ProjectStore(Store):
@@ -60,7 +57,7 @@ class ProjectStore(Store):
             self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
             return True
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             return False
 
@@ -103,7 +100,7 @@ class ProjectStore(Store):
             )
             return None
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
         current = self.get_project(team_id, project_id, consistent=True)
         return current.active_refresh_job_id if current else None
@@ -117,7 +114,7 @@ class ProjectStore(Store):
                 ExpressionAttributeValues={":job": job_id},
             )
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
 
     def switch_project_generation(self, team_id: str, project_id: str, job_id: str, values: dict) -> bool:
@@ -138,7 +135,7 @@ class ProjectStore(Store):
             )
             return True
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             return False
 
@@ -159,7 +156,7 @@ class ProjectStore(Store):
             )
             return True
         except ClientError as error:
-            if not _conditional_failed(error):
+            if not conditional_failed(error):
                 raise
             return False
 

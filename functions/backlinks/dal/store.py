@@ -81,6 +81,11 @@ def decode_cursor(cursor: str, expected_pk: str) -> dict:
     return to_item_value(key)
 
 
+def conditional_failed(error: ClientError) -> bool:
+    """Tell whether a write failed only because its condition expression was false."""
+    return error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
 def query_all(table, request: dict) -> Iterator[dict]:
     """Yield every item a Query matches, following LastEvaluatedKey across pages."""
     request = dict(request)
@@ -153,7 +158,7 @@ class Store:
             )
             return None
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not conditional_failed(error):
                 raise
         current = self.get_lookup(team_id, target, consistent=True)
         return current.active_job_id if current else None
@@ -167,7 +172,7 @@ class Store:
                 ExpressionAttributeValues={":job": job_id},
             )
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not conditional_failed(error):
                 raise
 
     def switch_generation(
@@ -203,7 +208,7 @@ class Store:
             )
             return True
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not conditional_failed(error):
                 raise
             return False
 
@@ -446,7 +451,7 @@ class Store:
             )
             return True
         except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not conditional_failed(error):
                 raise
             return False
 
@@ -538,7 +543,7 @@ class Store:
             )
             return True
         except ClientError as error_:
-            if error_.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            if not conditional_failed(error_):
                 raise
             return False
 

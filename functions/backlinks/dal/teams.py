@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from backlinks.dal import keys
 from backlinks.dal.clients import dynamodb_resource
-from backlinks.dal.store import from_item_value, query_all, query_count, to_item_value
+from backlinks.dal.store import conditional_failed, from_item_value, query_all, query_count, to_item_value
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -200,7 +200,7 @@ class TeamStore:
             )
             return int(response["Attributes"]["count"])
         except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            if conditional_failed(error):
                 return None
             raise
 
