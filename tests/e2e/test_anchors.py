@@ -65,7 +65,7 @@ def detailed_lookup(api, pulled_lookup):
 # Lookup Mode ----------------------------------------------------------------------------------------
 
 
-def test_lookup_without_detailed_anchors_says_none(api, pulled_lookup):
+def test_lookup_anchors_source_none(api, pulled_lookup):
     # Run first in this module: no detailed pull has happened for this lookup yet.
     body = api.get(lookup_path(LOOKUP_TARGET)).json()
 
@@ -76,7 +76,7 @@ def test_lookup_without_detailed_anchors_says_none(api, pulled_lookup):
     assert "anchors/refresh" in body["message"]
 
 
-def test_anchors_of_domain_never_pulled_is_404(api):
+def test_unpulled_domain_anchors_404(api):
     response = api.get(lookup_path("never-pulled-anchors.com"))
 
     assert response.status_code == 404
@@ -150,7 +150,7 @@ def test_detailed_anchors_match_vendor(api, detailed_lookup):
     )
 
 
-def test_anchor_text_kept_with_whitespace_collapsed(api, detailed_lookup):
+def test_anchor_text_whitespace_collapsed(api, detailed_lookup):
     items = api.get(lookup_path(LOOKUP_TARGET), params={"limit": 1000}).json()["items"]
     by_text = {item["anchor"]: item for item in items}
     vendor = {row["anchor"]: row for row in vendor_anchors(LOOKUP_TARGET)}
@@ -216,7 +216,7 @@ def test_cursor_of_other_filters_is_400(api, detailed_lookup):
     assert response.json()["details"]["parameter"] == "cursor"
 
 
-def test_csv_export_keeps_anchor_text_as_text(api, detailed_lookup):
+def test_csv_export_keeps_text(api, detailed_lookup):
     response = api.get(lookup_path(LOOKUP_TARGET), params={"format": "csv"}, headers=JSON)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -316,7 +316,7 @@ def test_failed_pull_keeps_previous_anchors(api, detailed_lookup, emulator):
     assert after["refresh_in_progress"] is None
 
 
-def test_subscription_refusal_fails_job_and_stops_new_pulls(api, detailed_lookup, emulator):
+def test_subscription_error_stops_pulls(api, detailed_lookup, emulator):
     emulator.inject_fault(endpoint="anchors", code=40204, count=1)
 
     job = refresh(api, lookup_path(LOOKUP_TARGET, "anchors/refresh"))
@@ -339,7 +339,7 @@ def refreshed_project(runtime, api):
     return job
 
 
-def test_project_switches_from_heuristic_to_detailed(api, refreshed_project, emulator):
+def test_project_heuristic_then_detailed(api, refreshed_project, emulator):
     path = f"/v1/backlinks/{PROJECT_ID}/anchors"
     detail = api.get(f"/v1/backlinks/{PROJECT_ID}").json()
     heuristic = api.get(path, params={"limit": 1000}).json()
@@ -375,6 +375,6 @@ def test_project_anchor_pull_records_cost(api, refreshed_project):
     assert anchors and all(item["cost_usd"] > 0 for item in anchors)
 
 
-def test_project_anchors_of_unknown_project_is_404(api):
+def test_unknown_project_anchors_404(api):
     assert api.get("/v1/backlinks/no-such-project/anchors").status_code == 404
     assert api.post("/v1/backlinks/no-such-project/anchors/refresh").status_code == 404

@@ -32,7 +32,7 @@ def claimed_message(services: Services) -> AnchorsMessage:
     return AnchorsMessage(team_id=TEAM, job_id=job.job_id, target=TARGET, scope=SCOPE, max_anchors=1000)
 
 
-def test_retry_leaves_no_anchors_of_earlier_attempt(services):
+def test_retry_clears_earlier_attempt(services):
     message = claimed_message(services)
     store = anchors.anchor_store(services)
     # An earlier delivery that failed after writing 50 anchors to the same set.

@@ -20,7 +20,7 @@ def vendor(anchor, backlinks, **values) -> Anchor:
     return Anchor(anchor=anchor, backlinks=backlinks, **values)
 
 
-def test_rows_differing_in_whitespace_are_summed():
+def test_whitespace_variants_are_summed():
     records = merge_vendor_anchors(
         [
             vendor("a  b", 10, referring_domains=4, referring_domains_nofollow=1, first_seen=LATE,

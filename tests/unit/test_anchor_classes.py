@@ -64,7 +64,7 @@ def test_without_keywords_matches_are_other():
     assert plain.classify("Acme Shop") == "branded"
 
 
-def test_caller_brand_terms_add_to_the_domain_name():
+def test_caller_brands_extend_domain():
     classifier = Classifier.for_target("acme-shop.co.uk", brand_terms=["Acme Corporation"])
 
     assert classifier.classify("ACME corporation careers") == "branded"
@@ -82,7 +82,7 @@ def test_brand_under_a_private_suffix():
     assert Classifier.for_target("myblog.blogspot.com").classify("MyBlog posts") == "branded"
 
 
-def test_keyword_rules_ignore_width_and_case_forms():
+def test_keywords_ignore_width_and_case():
     classifier = Classifier.for_target("example.com", keywords=["ＳＥＯ tools"])
 
     assert classifier.keywords == ("seo tools",)

@@ -30,7 +30,7 @@ class AnchorStore(Store):
         return AnchorState.model_validate(values)
 
     def claim_pull(self, scope: Scope, job_id: str, now: datetime, stale_after: timedelta) -> str | None:
-        """Mark `job_id` as the one detailed pull in flight; returns None or the holder's job id.
+        """Mark `job_id` as the one detailed pull in flight. Returns None, or the holder's job id.
 
         A claim older than `stale_after` is taken over, so a crashed worker cannot block the scope.
         """
@@ -94,7 +94,7 @@ class AnchorStore(Store):
         return AnchorSet.model_validate(previous) if previous else None
 
     def put_heuristic(self, scope: Scope, anchor_set: AnchorSet, expires_at: datetime) -> AnchorSet | None:
-        """Make `anchor_set` the heuristic set; returns the heuristic set it replaced, if any.
+        """Make `anchor_set` the heuristic set and return the heuristic set it replaced, if any.
 
         The state item expires at `expires_at`, like the anchors of the newest set it names.
         """
@@ -113,7 +113,7 @@ class AnchorStore(Store):
     def put_anchors(
         self, scope: Scope, set_id: str, records: Iterable[AnchorRecord], expires_at: datetime
     ) -> int:
-        """Write a set's anchors in the given order (position 0 first); returns how many."""
+        """Write a set's anchors in the given order (position 0 first) and return how many."""
         pk = keys.anchor_set_pk(scope, set_id)
         written = 0
         with self.table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
@@ -131,7 +131,7 @@ class AnchorStore(Store):
             yield AnchorRecord.model_validate(values)
 
     def delete_set(self, scope: Scope, set_id: str) -> int:
-        """Delete a replaced set's anchors; returns how many were deleted."""
+        """Delete a replaced set's anchors and return how many were deleted."""
         request = {
             "KeyConditionExpression": Key("pk").eq(keys.anchor_set_pk(scope, set_id)),
             "ProjectionExpression": "pk, sk",

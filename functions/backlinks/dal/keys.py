@@ -183,7 +183,7 @@ def disavow_version_sk(version_id: str) -> str:
 
 
 def anchors_state_pk(scope: Scope) -> str:
-    """The item that names a lookup's or a project's anchor sets and the detailed pull in flight."""
+    """Return the partition of the item that names a lookup's or a project's anchor sets and pull in flight."""
     return f"{scope_pk(scope)}#ANCHORS"
 
 
@@ -191,7 +191,7 @@ ANCHORS_STATE_SK = "STATE"
 
 
 def anchor_set_pk(scope: Scope, set_id: str) -> str:
-    """Partition of one stored set of anchors, in the order of their position (backlinks descending)."""
+    """Return the partition of one stored set of anchors, in the order of their position (backlinks descending)."""
     return f"{scope_pk(scope)}#ANCHORS#{set_id}"
 
 

@@ -18,7 +18,7 @@ router = Router()
 
 KEYWORD_HELP = (
     f"A keyword the site targets, repeated for several (at most {MAX_KEYWORDS}). Anchors equal to one "
-    "are exact matches; anchors with all its words are partial matches."
+    "are exact matches, and anchors with all its words are partial matches."
 )
 BRAND_HELP = f"A brand name besides the one in the domain, repeated for several (at most {MAX_BRAND_TERMS})."
 CLASS_HELP = f"Only anchors of this class: {', '.join(ANCHOR_CLASSES)}."

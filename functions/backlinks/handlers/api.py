@@ -154,7 +154,7 @@ def describe_errors(schema_json: str) -> str:
             if "422" in responses:
                 responses["422"] = {"description": "A parameter or the body is invalid", "content": error}
             responses["default"] = {
-                "description": "An error; docs/api.md lists the statuses",
+                "description": "An error (docs/api.md lists the statuses)",
                 "content": error,
             }
     return json.dumps(schema)

@@ -1,9 +1,9 @@
 """Anchor text classes, the view SEO teams use to spot over-optimised anchor profiles.
 
-Rules, checked in this order; the first that matches decides the class:
+Rules, checked in this order. The first that matches decides the class:
 
 1. ``empty_or_image``: the text has no letter or digit. Image links and links without text reach
-   DataForSEO with an empty anchor; a lone "»" or "-" carries no more meaning than an empty one.
+   DataForSEO with an empty anchor, and a lone "»" or "-" carries no more meaning than an empty one.
 2. ``naked_url``: the whole text is a URL or a host name, with or without a path: "https://x.com/",
    "www.x.com", "x.com/shop". Any host counts, not only the target's.
 3. ``branded``: the text contains a brand term as whole words. Brand terms are the target's
@@ -15,8 +15,8 @@ Rules, checked in this order; the first that matches decides the class:
 5. ``partial_match``: the text contains every word of one of the caller's keywords, in any order
    ("shoes for running" for "running shoes").
 6. ``generic``: the text is a generic call to action ("click here", "read more", "hier", ...).
-7. ``other``: anything else. Without keywords, exact and partial matches cannot be told apart from
-   other text, so they count here.
+7. ``other``: anything else. Without keywords, exact and partial matches cannot be distinguished
+   from other text, so they count here.
 
 Matching compares case-folded, NFKC-normalised text with whitespace collapsed and punctuation at the
 ends removed. The stored anchor text is never changed by it.
@@ -100,7 +100,7 @@ class Classifier:
     def for_target(
         cls, target: str, *, keywords: Sequence[str] = (), brand_terms: Sequence[str] = ()
     ) -> "Classifier":
-        """Build the classifier; raises InvalidParameterError (400) naming a bad keyword or brand term."""
+        """Build the classifier. Raises InvalidParameterError (400) naming a bad keyword or brand term."""
         extra_brands = _checked_terms("brand", brand_terms, MAX_BRAND_TERMS)
         checked_keywords = _checked_terms("keyword", keywords, MAX_KEYWORDS)
         name = registrable_name(target)

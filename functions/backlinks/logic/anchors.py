@@ -124,7 +124,7 @@ def request_pull(services: Services, scope: Scope, target: str, *, max_anchors: 
     try:
         send_messages(services.settings.anchors_queue_url, [message])
     except Exception:
-        jobs.fail_job(services, job, "the anchors pull could not be queued; try again")
+        jobs.fail_job(services, job, "the anchors pull could not be queued: try again")
         store.release_pull(scope, job_id)
         raise
     return PullRequestResult(job=job, already_running=False)
@@ -212,7 +212,7 @@ def run_pull(services: Services, message: AnchorsMessage) -> None:
     lost = read_listing(services, message, "lost", MAX_LOST_ANCHORS, context)
     records = combine_listings(merge_vendor_anchors(live.rows), merge_vendor_anchors(lost.rows))
     now = services.clock()
-    # An earlier delivery may have written more anchors before it failed; those would outlive this
+    # An earlier delivery may have written more anchors before it failed. Those would outlive this
     # write at the positions it does not reach.
     store.delete_set(message.scope, job.job_id)
     store.put_anchors(message.scope, job.job_id, records, now + DATA_TTL)
@@ -231,7 +231,7 @@ def run_pull(services: Services, message: AnchorsMessage) -> None:
     previous = store.switch_detailed(message.scope, anchor_set, now + DATA_TTL)
     if previous is False:
         store.delete_set(message.scope, job.job_id)
-        jobs.fail_job(services, job, "another anchors pull replaced this one; its data was not used")
+        jobs.fail_job(services, job, "another anchors pull replaced this one, so its data was not used")
         return
     if previous is not None and previous.set_id != anchor_set.set_id:
         store.delete_set(message.scope, previous.set_id)
@@ -369,7 +369,7 @@ def heuristic_set_id(generation: str) -> str:
 def write_heuristic_set(
     services: Services, scope: Scope, generation: str, aggregator: LinkAnchorAggregator
 ) -> AnchorSet:
-    """Store the anchors of a generation's links; the set is used once publish_heuristic_set names it."""
+    """Store the anchors of a generation's links. Reports use the set once publish_heuristic_set names it."""
     now = services.clock()
     records = aggregator.records()
     set_id = heuristic_set_id(generation)
@@ -559,7 +559,7 @@ def refresh_hint(scope: Scope, target: str) -> str:
 
 
 def export_anchors(services: Services, scope: Scope, target: str, query: ReportQuery, fmt: str) -> dict:
-    """Write every selected anchor (not one page) to a CSV or Excel file; anchor texts stay text."""
+    """Write every selected anchor (not one page) to a CSV or Excel file, with anchor texts as text."""
     check_choice("anchor_class", query.anchor_class, ANCHOR_CLASSES)
     classifier = Classifier.for_target(target, keywords=query.keywords, brand_terms=query.brand_terms)
     current = anchor_store(services).get_state(scope).current(services.clock() - DATA_TTL)
@@ -573,7 +573,10 @@ def export_anchors(services: Services, scope: Scope, target: str, query: ReportQ
         if query.anchor_class is None or anchor_class == query.anchor_class
     ]
     if not rows:
-        raise EmptyExportError(f"no anchors of {target} match this selection", target=target)
+        raise EmptyExportError(
+            f"no anchors of {target} match this selection: choose another anchor_class or set include_lost",
+            target=target,
+        )
 
     def row_tuples() -> Iterator[tuple]:
         for record, anchor_class in rows:

@@ -19,7 +19,7 @@ class AnchorRecord(BaseModel):
     `anchor` is the vendor's text with whitespace collapsed and nothing else changed. The nofollow
     counts are the referring domains and pages with at least one nofollow link of this anchor, as
     DataForSEO counts them. `variants` counts the vendor rows whose texts became this one when
-    their whitespace was collapsed; their counts are summed.
+    their whitespace was collapsed, and their counts are summed.
     """
 
     anchor: str
@@ -30,10 +30,10 @@ class AnchorRecord(BaseModel):
     nofollow_referring_pages: int = 0
     first_seen: datetime | None = None
     lost: bool = False
-    """True when every link with this anchor is lost; its counts are then of the lost links."""
+    """True when every link with this anchor is lost. Its counts are then of the lost links."""
     lost_date: datetime | None = None
     spam_score: int | None = None
-    """The average spam score of the anchor's links; None when unknown."""
+    """The average spam score of the anchor's links, or None when unknown."""
     rank: int | None = None
     variants: int = 1
 
